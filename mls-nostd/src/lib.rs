@@ -1,0 +1,28 @@
+//! `mls-nostd`: Messaging Layer Security (RFC 9420) for microcontrollers.
+//!
+//! A `#![no_std]` core that never allocates: every buffer is the caller's,
+//! every bound is chosen at compile time, randomness comes from a
+//! `rand_core` RNG passed per call, and time is a parameter. See
+//! `ARCHITECTURE.md` in the repository for the design.
+//!
+//! Modules follow the RFC's concepts:
+//!
+//! - [`codec`]: the TLS presentation language (§2.1).
+//! - [`crypto`]: cipher suites and labelled operations (§5).
+//! - [`tree_math`]: array-based tree arithmetic (Appendix C).
+#![no_std]
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+#[cfg(test)]
+extern crate std;
+
+pub mod codec;
+pub mod crypto;
+mod error;
+pub mod tree_math;
+
+pub use error::{Error, Result};
+
+/// The protocol version this crate speaks: `mls10` (§6).
+pub const MLS10: u16 = 1;
