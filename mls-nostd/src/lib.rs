@@ -10,6 +10,8 @@
 //! - [`codec`]: the TLS presentation language (§2.1).
 //! - [`crypto`]: cipher suites and labelled operations (§5).
 //! - [`tree_math`]: array-based tree arithmetic (Appendix C).
+//! - [`credential`], [`extension`], [`group_context`]: shared structures.
+//! - [`psk`]: pre-shared keys (§8.4).
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -18,8 +20,14 @@
 extern crate std;
 
 pub mod codec;
+pub mod credential;
 pub mod crypto;
 mod error;
+pub mod extension;
+pub mod group_context;
+pub mod key_schedule;
+pub mod psk;
+pub mod secret_tree;
 pub mod tree_math;
 
 pub use error::{Error, Result};

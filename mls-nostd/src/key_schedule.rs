@@ -1,0 +1,1 @@
+//! The key schedule (RFC 9420 §8).

@@ -1,0 +1,1 @@
+//! The secret tree (RFC 9420 §9).

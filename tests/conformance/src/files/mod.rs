@@ -1,0 +1,71 @@
+//! One checker per official vector file.
+
+use crate::{Checker, Outcome, json};
+use mls_nostd::crypto::{CipherSuite, SuiteVisitor, with_suite};
+use serde_json::Value;
+
+mod crypto_basics;
+mod deserialization;
+mod key_schedule;
+mod message_protection;
+mod messages;
+mod psk_secret;
+mod secret_tree;
+mod transcript_hashes;
+mod tree_math;
+
+/// Every official file, in the order of the vectors' README, with its
+/// checker; `None` means this implementation does not check it yet, and
+/// its cases are counted as skipped.
+pub const FILES: &[(&str, Option<Checker>)] = &[
+    ("tree-math.json", Some(tree_math::check)),
+    ("deserialization.json", Some(deserialization::check)),
+    ("crypto-basics.json", Some(crypto_basics::check)),
+    ("messages.json", Some(messages::check)),
+    ("secret-tree.json", Some(secret_tree::check)),
+    ("psk_secret.json", Some(psk_secret::check)),
+    ("key-schedule.json", Some(key_schedule::check)),
+    ("transcript-hashes.json", Some(transcript_hashes::check)),
+    ("welcome.json", None),
+    ("message-protection.json", Some(message_protection::check)),
+    ("tree-validation.json", None),
+    ("tree-operations.json", None),
+    ("treekem.json", None),
+    ("passive-client-welcome.json", None),
+    ("passive-client-handling-commit.json", None),
+    ("passive-client-random.json", None),
+];
+
+/// The checker for files in the passive-client format, if implemented.
+pub const PASSIVE_CLIENT: Option<Checker> = None;
+
+/// A check that needs the case's cipher suite as a type.
+pub trait SuiteCheck {
+    /// Checks `case` with `suite`.
+    fn check<S: CipherSuite>(&self, suite: &S, case: &Value) -> Result<(), String>;
+}
+
+/// Runs `c` with the suite named by the case's `cipher_suite`; suites that
+/// are not compiled in are skipped.
+pub fn per_suite<C: SuiteCheck>(case: &Value, c: C) -> Outcome {
+    let Some(id) = json::suite(case) else {
+        return Outcome::of(None, || Err("case has no cipher_suite".into()));
+    };
+    struct Visit<'a, C>(&'a Value, C);
+    impl<C: SuiteCheck> SuiteVisitor for Visit<'_, C> {
+        type Output = Result<(), String>;
+        fn visit<S: CipherSuite>(self, suite: &S) -> Self::Output {
+            self.1.check(suite, self.0)
+        }
+    }
+    match with_suite(id, Visit(case, c)) {
+        Ok(r) => Outcome::of(Some(id), || r),
+        Err(_) => Outcome::skipped(Some(id), format!("cipher suite {id} not supported")),
+    }
+}
+
+/// A deterministic RNG for the checks that encrypt or sign their own values.
+pub fn test_rng() -> chacha20::ChaCha20Rng {
+    use rand_core::SeedableRng;
+    chacha20::ChaCha20Rng::from_seed([0x4d; 32])
+}

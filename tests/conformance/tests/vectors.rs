@@ -1,0 +1,46 @@
+//! The official vectors as `cargo test` tests: every case of suites 1–3 in
+//! each checked file must pass. A missing vector file is a failure.
+
+use mls_conformance::files::FILES;
+use mls_conformance::{default_vectors_dir, run_file};
+
+fn check_file(name: &str) {
+    let checker = FILES
+        .iter()
+        .find(|(n, _)| *n == name)
+        .and_then(|(_, c)| *c)
+        .unwrap_or_else(|| panic!("{name} has no checker"));
+    let path = default_vectors_dir().join(name);
+    let rep = run_file(&path, checker).unwrap_or_else(|e| panic!("{e}"));
+    assert!(rep.failures.is_empty(), "{name}: {:#?}", rep.failures);
+    for (suite, t) in &rep.by_suite {
+        // Suites 1–3 (and suite-less files) must run completely.
+        if suite.is_none_or(|s| s <= 3) {
+            assert_eq!(t.skipped, 0, "{name} suite {suite:?}: {} skipped", t.skipped);
+            assert!(t.passed > 0, "{name} suite {suite:?}: nothing passed");
+        }
+    }
+    for s in [1, 2, 3] {
+        if rep.by_suite.keys().any(|k| k.is_some()) {
+            assert!(rep.by_suite.contains_key(&Some(s)), "{name}: no case for suite {s}");
+        }
+    }
+}
+
+macro_rules! vector_tests {
+    ($($fn:ident => $file:literal),* $(,)?) => {
+        $( #[test] fn $fn() { check_file($file) } )*
+    };
+}
+
+vector_tests! {
+    tree_math => "tree-math.json",
+    deserialization => "deserialization.json",
+    crypto_basics => "crypto-basics.json",
+    messages => "messages.json",
+    secret_tree => "secret-tree.json",
+    psk_secret => "psk_secret.json",
+    key_schedule => "key-schedule.json",
+    transcript_hashes => "transcript-hashes.json",
+    message_protection => "message-protection.json",
+}
