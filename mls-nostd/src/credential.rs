@@ -41,9 +41,16 @@ impl Credential<'_> {
 impl<'a> Decode<'a> for Credential<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
         match r.u16()? {
-            credential_type::BASIC => Ok(Credential::Basic { identity: r.vec_bytes()? }),
-            credential_type::X509 => Ok(Credential::X509 { certificates: List::decode(r)? }),
-            v => Err(Error::UnknownValue { field: "credential_type", value: v.into() }),
+            credential_type::BASIC => Ok(Credential::Basic {
+                identity: r.vec_bytes()?,
+            }),
+            credential_type::X509 => Ok(Credential::X509 {
+                certificates: List::decode(r)?,
+            }),
+            v => Err(Error::UnknownValue {
+                field: "credential_type",
+                value: v.into(),
+            }),
         }
     }
 }

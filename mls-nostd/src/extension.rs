@@ -38,7 +38,10 @@ pub struct Extension<'a> {
 
 impl<'a> Decode<'a> for Extension<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        Ok(Extension { extension_type: r.u16()?, data: r.vec_bytes()? })
+        Ok(Extension {
+            extension_type: r.u16()?,
+            data: r.vec_bytes()?,
+        })
     }
 }
 
@@ -59,7 +62,9 @@ pub fn find<'a>(exts: &Extensions<'a>, t: u16) -> Option<&'a [u8]> {
 
 /// True when no extension type appears twice (§13.4).
 pub fn types_are_unique(exts: &Extensions<'_>) -> bool {
-    exts.iter().enumerate().all(|(i, a)| exts.iter().skip(i + 1).all(|b| b.extension_type != a.extension_type))
+    exts.iter()
+        .enumerate()
+        .all(|(i, a)| exts.iter().skip(i + 1).all(|b| b.extension_type != a.extension_type))
 }
 
 /// `RequiredCapabilities` (§11.1).
@@ -100,7 +105,9 @@ pub struct ExternalPub<'a> {
 
 impl<'a> Decode<'a> for ExternalPub<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        Ok(ExternalPub { external_pub: r.vec_bytes()? })
+        Ok(ExternalPub {
+            external_pub: r.vec_bytes()?,
+        })
     }
 }
 
@@ -122,7 +129,10 @@ pub struct ExternalSender<'a> {
 
 impl<'a> Decode<'a> for ExternalSender<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        Ok(ExternalSender { signature_key: r.vec_bytes()?, credential: Credential::decode(r)? })
+        Ok(ExternalSender {
+            signature_key: r.vec_bytes()?,
+            credential: Credential::decode(r)?,
+        })
     }
 }
 

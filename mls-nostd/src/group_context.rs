@@ -40,7 +40,10 @@ impl<'a> Decode<'a> for GroupContext<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
         let version = r.u16()?;
         if version != crate::MLS10 {
-            return Err(Error::UnknownValue { field: "version", value: version.into() });
+            return Err(Error::UnknownValue {
+                field: "version",
+                value: version.into(),
+            });
         }
         Ok(GroupContext {
             cipher_suite: r.u16()?,

@@ -56,9 +56,17 @@ impl<'a> Decode<'a> for PreSharedKeyId<'a> {
                 psk_group_id: r.vec_bytes()?,
                 psk_epoch: r.u64()?,
             },
-            v => return Err(crate::Error::UnknownValue { field: "psktype", value: v.into() }),
+            v => {
+                return Err(crate::Error::UnknownValue {
+                    field: "psktype",
+                    value: v.into(),
+                });
+            }
         };
-        Ok(PreSharedKeyId { psk, psk_nonce: r.vec_bytes()? })
+        Ok(PreSharedKeyId {
+            psk,
+            psk_nonce: r.vec_bytes()?,
+        })
     }
 }
 
@@ -69,7 +77,11 @@ impl Encode for PreSharedKeyId<'_> {
                 w.u8(EXTERNAL);
                 w.vec_bytes(psk_id);
             }
-            Psk::Resumption { usage, psk_group_id, psk_epoch } => {
+            Psk::Resumption {
+                usage,
+                psk_group_id,
+                psk_epoch,
+            } => {
                 w.u8(RESUMPTION);
                 usage.encode(w);
                 w.vec_bytes(psk_group_id);

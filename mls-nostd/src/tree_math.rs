@@ -91,7 +91,11 @@ pub fn direct_path(x: u32, n_leaves: u32) -> DirectPath {
 /// The copath of `x`: the siblings of `x` and of each node of its direct
 /// path except the root.
 pub fn copath(x: u32, n_leaves: u32) -> impl Iterator<Item = u32> {
-    let start = if x < node_width(n_leaves) && x != root(n_leaves) { Some(x) } else { None };
+    let start = if x < node_width(n_leaves) && x != root(n_leaves) {
+        Some(x)
+    } else {
+        None
+    };
     start
         .into_iter()
         .chain(direct_path(x, n_leaves))

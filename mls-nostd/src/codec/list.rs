@@ -17,7 +17,11 @@ pub struct List<'a, T> {
 }
 
 enum Repr<'a, T> {
-    Wire { bytes: &'a [u8], count: usize, _t: PhantomData<T> },
+    Wire {
+        bytes: &'a [u8],
+        count: usize,
+        _t: PhantomData<T>,
+    },
     Slice(&'a [T]),
 }
 
@@ -42,7 +46,9 @@ impl<'a, T> List<'a, T> {
 
     /// A list over elements the caller owns.
     pub const fn from_slice(items: &'a [T]) -> Self {
-        List { repr: Repr::Slice(items) }
+        List {
+            repr: Repr::Slice(items),
+        }
     }
 
     /// Number of elements.
@@ -113,7 +119,13 @@ impl<'a, T: Decode<'a>> Decode<'a> for List<'a, T> {
             T::decode(&mut inner)?;
             count += 1;
         }
-        Ok(List { repr: Repr::Wire { bytes, count, _t: PhantomData } })
+        Ok(List {
+            repr: Repr::Wire {
+                bytes,
+                count,
+                _t: PhantomData,
+            },
+        })
     }
 }
 

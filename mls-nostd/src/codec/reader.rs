@@ -134,11 +134,7 @@ impl<'a> Reader<'a> {
 
     /// Reads an `optional<T>` with `f` decoding the value when present.
     pub fn optional<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<Option<T>> {
-        if self.presence()? {
-            f(self).map(Some)
-        } else {
-            Ok(None)
-        }
+        if self.presence()? { f(self).map(Some) } else { Ok(None) }
     }
 
     /// Runs `f` and also returns the exact bytes it consumed.
@@ -209,11 +205,17 @@ mod tests {
     #[test]
     fn varint_rejects_bad_prefix_and_non_minimal() {
         assert_eq!(Reader::new(&[0xc0]).varint(), Err(Error::InvalidVarint));
-        assert_eq!(Reader::new(&[0xff, 0, 0, 0, 0, 0, 0, 0]).varint(), Err(Error::InvalidVarint));
+        assert_eq!(
+            Reader::new(&[0xff, 0, 0, 0, 0, 0, 0, 0]).varint(),
+            Err(Error::InvalidVarint)
+        );
         // 37 in two bytes, 63 in two bytes, 16383 in four bytes.
         assert_eq!(Reader::new(&[0x40, 0x25]).varint(), Err(Error::NonMinimalVarint));
         assert_eq!(Reader::new(&[0x40, 0x3f]).varint(), Err(Error::NonMinimalVarint));
-        assert_eq!(Reader::new(&[0x80, 0, 0x3f, 0xff]).varint(), Err(Error::NonMinimalVarint));
+        assert_eq!(
+            Reader::new(&[0x80, 0, 0x3f, 0xff]).varint(),
+            Err(Error::NonMinimalVarint)
+        );
         // Boundaries that are minimal.
         assert_eq!(Reader::new(&[0x40, 0x40]).varint(), Ok(64));
         assert_eq!(Reader::new(&[0x80, 0, 0x40, 0]).varint(), Ok(16384));
@@ -230,7 +232,10 @@ mod tests {
         // Header says 5 bytes, 4 present.
         assert_eq!(Reader::new(&[5, 1, 2, 3, 4]).vec_bytes(), Err(Error::Truncated));
         // Header says 2^30-1 bytes.
-        assert_eq!(Reader::new(&[0xbf, 0xff, 0xff, 0xff]).vec_bytes(), Err(Error::Truncated));
+        assert_eq!(
+            Reader::new(&[0xbf, 0xff, 0xff, 0xff]).vec_bytes(),
+            Err(Error::Truncated)
+        );
     }
 
     #[test]

@@ -29,17 +29,29 @@ pub struct Writer<'a> {
 impl<'a> Writer<'a> {
     /// Writes into `buf`.
     pub fn new(buf: &'a mut [u8]) -> Self {
-        Writer { sink: Sink::Buf(buf), len: 0, too_long: false }
+        Writer {
+            sink: Sink::Buf(buf),
+            len: 0,
+            too_long: false,
+        }
     }
 
     /// Only counts bytes; used to learn an encoding's size.
     pub fn counter() -> Writer<'static> {
-        Writer { sink: Sink::Count, len: 0, too_long: false }
+        Writer {
+            sink: Sink::Count,
+            len: 0,
+            too_long: false,
+        }
     }
 
     /// Feeds the bytes to a hash or MAC state.
     pub fn stream(u: &'a mut dyn Update) -> Self {
-        Writer { sink: Sink::Stream(u), len: 0, too_long: false }
+        Writer {
+            sink: Sink::Stream(u),
+            len: 0,
+            too_long: false,
+        }
     }
 
     /// Bytes written (or counted) so far.

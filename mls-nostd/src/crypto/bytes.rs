@@ -23,7 +23,10 @@ impl<const N: usize> Bytes<N> {
     /// Copies `s`; fails if it is longer than `N`.
     pub fn from_slice(s: &[u8]) -> Result<Self> {
         let mut b = Self::empty();
-        b.buf.get_mut(..s.len()).ok_or(Error::InvalidLength { field: "bytes" })?.copy_from_slice(s);
+        b.buf
+            .get_mut(..s.len())
+            .ok_or(Error::InvalidLength { field: "bytes" })?
+            .copy_from_slice(s);
         b.len = s.len() as u8;
         Ok(b)
     }
@@ -125,7 +128,10 @@ impl<const N: usize> SecretBytes<N> {
 
     /// Mutable access to the first `len` bytes, which become the contents.
     pub fn fill(&mut self, len: usize) -> Result<&mut [u8]> {
-        let s = self.buf.get_mut(..len).ok_or(Error::InvalidLength { field: "secret" })?;
+        let s = self
+            .buf
+            .get_mut(..len)
+            .ok_or(Error::InvalidLength { field: "secret" })?;
         self.len = len as u8;
         Ok(s)
     }
@@ -188,7 +194,10 @@ mod tests {
     #[test]
     fn capacity_is_enforced() {
         assert!(Bytes::<4>::from_slice(&[1, 2, 3, 4]).is_ok());
-        assert_eq!(Bytes::<4>::from_slice(&[0; 5]), Err(Error::InvalidLength { field: "bytes" }));
+        assert_eq!(
+            Bytes::<4>::from_slice(&[0; 5]),
+            Err(Error::InvalidLength { field: "bytes" })
+        );
         assert!(SecretBytes::<4>::from_slice(&[0; 5]).is_err());
         assert_eq!(SecretBytes::<32>::zero(32).unwrap().as_slice(), &[0u8; 32][..]);
     }

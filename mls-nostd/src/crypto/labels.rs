@@ -44,12 +44,21 @@ pub fn expand_with_label<S: CipherSuite>(
     out: &mut [u8],
 ) -> Result<()> {
     // KDFLabel { uint16 length; opaque label<V>; opaque context<V>; }
-    let length = u16::try_from(out.len()).map_err(|_| Error::KdfOutputTooLong)?.to_be_bytes();
+    let length = u16::try_from(out.len())
+        .map_err(|_| Error::KdfOutputTooLong)?
+        .to_be_bytes();
     let label_hdr = Header::new(LABEL_PREFIX.len() + label.len())?;
     let ctx_hdr = Header::new(context.len())?;
     suite.kdf_expand(
         secret,
-        &[&length, label_hdr.as_slice(), LABEL_PREFIX, label, ctx_hdr.as_slice(), context],
+        &[
+            &length,
+            label_hdr.as_slice(),
+            LABEL_PREFIX,
+            label,
+            ctx_hdr.as_slice(),
+            context,
+        ],
         out,
     )
 }
@@ -93,7 +102,9 @@ fn join_parts<'p>(prefix: &[&'p [u8]], content: &[&'p [u8]]) -> Result<([&'p [u8
     let mut all: [&[u8]; MAX_SIGN_PARTS + 4] = [&[]; MAX_SIGN_PARTS + 4];
     let n = prefix.len() + content.len();
     if content.len() > MAX_SIGN_PARTS || n > all.len() {
-        return Err(Error::CapacityExceeded { what: "signature content parts" });
+        return Err(Error::CapacityExceeded {
+            what: "signature content parts",
+        });
     }
     for (dst, src) in all.iter_mut().zip(prefix.iter().chain(content.iter())) {
         *dst = src;

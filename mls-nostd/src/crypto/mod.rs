@@ -129,8 +129,7 @@ pub trait CipherSuite {
         rng: &mut R,
     ) -> Result<(KemOutput, AeadTag)>;
     /// HPKE `OpenBase` in place.
-    fn hpke_open(&self, sk: &[u8], enc: &[u8], info: &[u8], aad: &[u8], in_out: &mut [u8], tag: &[u8])
-    -> Result<()>;
+    fn hpke_open(&self, sk: &[u8], enc: &[u8], info: &[u8], aad: &[u8], in_out: &mut [u8], tag: &[u8]) -> Result<()>;
     /// `SetupBaseS(pk, info)` then `export(exporter_context, out.len())`;
     /// returns `enc` (§8.3 external initialization).
     fn hpke_export_sender<R: CryptoRng>(
@@ -142,8 +141,14 @@ pub trait CipherSuite {
         rng: &mut R,
     ) -> Result<KemOutput>;
     /// `SetupBaseR(enc, sk, info)` then `export(exporter_context, out.len())`.
-    fn hpke_export_receiver(&self, sk: &[u8], enc: &[u8], info: &[u8], exporter_context: &[u8], out: &mut [u8])
-    -> Result<()>;
+    fn hpke_export_receiver(
+        &self,
+        sk: &[u8],
+        enc: &[u8],
+        info: &[u8],
+        exporter_context: &[u8],
+        out: &mut [u8],
+    ) -> Result<()>;
     /// `KEM.DeriveKeyPair(ikm)`.
     fn hpke_derive_key_pair(&self, ikm: &[u8]) -> Result<(HpkePrivateKey, HpkePublicKey)>;
 
@@ -166,11 +171,7 @@ pub fn hash_encoded<S: CipherSuite>(suite: &S, f: impl FnOnce(&mut crate::codec:
 }
 
 /// MACs the encoding produced by `f` under `key`.
-pub fn mac_encoded<S: CipherSuite>(
-    suite: &S,
-    key: &[u8],
-    f: impl FnOnce(&mut crate::codec::Writer<'_>),
-) -> HashOutput {
+pub fn mac_encoded<S: CipherSuite>(suite: &S, key: &[u8], f: impl FnOnce(&mut crate::codec::Writer<'_>)) -> HashOutput {
     let mut m = suite.mac(key);
     let mut w = crate::codec::Writer::stream(&mut m);
     f(&mut w);

@@ -45,7 +45,10 @@ impl Outcome {
 
     /// A case skipped for `reason`.
     pub fn skipped(suite: Option<u16>, reason: impl Into<String>) -> Self {
-        Outcome { suite, verdict: Verdict::Skipped(reason.into()) }
+        Outcome {
+            suite,
+            verdict: Verdict::Skipped(reason.into()),
+        }
     }
 }
 

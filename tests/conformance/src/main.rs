@@ -19,7 +19,10 @@ fn usage() -> ExitCode {
 fn print_report(name: &str, rep: &FileReport, total: &mut Tally) {
     for (suite, t) in &rep.by_suite {
         let suite = suite.map_or("none".to_string(), |s| s.to_string());
-        println!("file={name} suite={suite} passed={} failed={} skipped={}", t.passed, t.failed, t.skipped);
+        println!(
+            "file={name} suite={suite} passed={} failed={} skipped={}",
+            t.passed, t.failed, t.skipped
+        );
     }
     for (i, suite, reason) in &rep.failures {
         let suite = suite.map_or("none".to_string(), |s| s.to_string());
@@ -86,9 +89,19 @@ fn main() -> ExitCode {
             }
         }
     }
-    println!("{} passed, {} failed, {} skipped", total.passed, total.failed, total.skipped);
+    println!(
+        "{} passed, {} failed, {} skipped",
+        total.passed, total.failed, total.skipped
+    );
     if missing > 0 {
-        println!("{missing} expected file(s) missing{}", if ci { " (fatal under CI)" } else { "" });
+        println!(
+            "{missing} expected file(s) missing{}",
+            if ci { " (fatal under CI)" } else { "" }
+        );
     }
-    if total.failed > 0 || broken > 0 || (ci && missing > 0) { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+    if total.failed > 0 || broken > 0 || (ci && missing > 0) {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }

@@ -26,7 +26,9 @@ pub fn public_key(sk: &[u8]) -> Result<SignaturePublicKey> {
 
 /// Signs the concatenation of `msg`.
 pub fn sign(sk: &[u8], msg: &[&[u8]]) -> Result<Signature> {
-    let sig = signing_key(sk)?.try_multipart_sign(msg).map_err(|_| Error::InvalidKey)?;
+    let sig = signing_key(sk)?
+        .try_multipart_sign(msg)
+        .map_err(|_| Error::InvalidKey)?;
     Signature::from_slice(&sig.to_bytes())
 }
 

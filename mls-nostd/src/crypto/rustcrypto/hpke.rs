@@ -48,7 +48,14 @@ pub fn seal<K: Kem, A: Aead, R: CryptoRng>(
 }
 
 /// `OpenBase` in place.
-pub fn open<K: Kem, A: Aead>(sk: &[u8], enc: &[u8], info: &[u8], aad: &[u8], in_out: &mut [u8], tag: &[u8]) -> Result<()> {
+pub fn open<K: Kem, A: Aead>(
+    sk: &[u8],
+    enc: &[u8],
+    info: &[u8],
+    aad: &[u8],
+    in_out: &mut [u8],
+    tag: &[u8],
+) -> Result<()> {
     let sk = private_key::<K>(sk)?;
     let enc = K::EncappedKey::from_bytes(enc).map_err(|_| Error::DecryptionFailed)?;
     let tag = hpke::aead::AeadTag::<A>::from_bytes(tag).map_err(|_| Error::DecryptionFailed)?;
@@ -97,5 +104,8 @@ pub fn export_receiver<K: Kem, A: Aead>(
 /// `DeriveKeyPair(ikm)`.
 pub fn derive_key_pair<K: Kem>(ikm: &[u8]) -> Result<(HpkePrivateKey, HpkePublicKey)> {
     let (sk, pk) = K::derive_keypair(ikm);
-    Ok((HpkePrivateKey::from_slice(&sk.to_bytes())?, HpkePublicKey::from_slice(&pk.to_bytes())?))
+    Ok((
+        HpkePrivateKey::from_slice(&sk.to_bytes())?,
+        HpkePublicKey::from_slice(&pk.to_bytes())?,
+    ))
 }

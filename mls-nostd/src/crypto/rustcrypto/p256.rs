@@ -31,7 +31,9 @@ pub fn public_key(sk: &[u8]) -> Result<SignaturePublicKey> {
 
 /// Signs the concatenation of `msg` (deterministic, RFC 6979); DER output.
 pub fn sign(sk: &[u8], msg: &[&[u8]]) -> Result<Signature> {
-    let sig: p256::ecdsa::Signature = signing_key(sk)?.try_multipart_sign(msg).map_err(|_| Error::InvalidKey)?;
+    let sig: p256::ecdsa::Signature = signing_key(sk)?
+        .try_multipart_sign(msg)
+        .map_err(|_| Error::InvalidKey)?;
     Signature::from_slice(sig.to_der().as_bytes())
 }
 
