@@ -12,6 +12,11 @@
 //! - [`tree_math`]: array-based tree arithmetic (Appendix C).
 //! - [`credential`], [`extension`], [`group_context`]: shared structures.
 //! - [`psk`]: pre-shared keys (§8.4).
+//! - [`key_schedule`] (§8), [`transcript`] (§8.2), [`secret_tree`] (§9).
+//! - [`framing`]: MLSMessage, PublicMessage, PrivateMessage (§6).
+//! - [`tree`], [`treekem`]: the ratchet tree and UpdatePath (§7).
+//! - [`key_package`] (§10), [`proposal`] (§12.1), [`commit`] (§12.4),
+//!   [`welcome`] (§12.4.3).
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -20,15 +25,23 @@
 extern crate std;
 
 pub mod codec;
+pub mod commit;
 pub mod credential;
 pub mod crypto;
 mod error;
 pub mod extension;
+pub mod framing;
 pub mod group_context;
+pub mod key_package;
 pub mod key_schedule;
+pub mod proposal;
 pub mod psk;
 pub mod secret_tree;
+pub mod transcript;
+pub mod tree;
 pub mod tree_math;
+pub mod treekem;
+pub mod welcome;
 
 pub use error::{Error, Result};
 

@@ -191,6 +191,13 @@ impl<'a> Decode<'a> for &'a [u8] {
     }
 }
 
+/// `optional<T>` (§2.1.1).
+impl<'a, T: Decode<'a>> Decode<'a> for Option<T> {
+    fn decode(r: &mut Reader<'a>) -> Result<Self> {
+        r.optional(T::decode)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -227,6 +227,13 @@ impl<T: Encode + ?Sized> Encode for &T {
     }
 }
 
+/// `optional<T>` (§2.1.1).
+impl<T: Encode> Encode for Option<T> {
+    fn encode(&self, w: &mut Writer<'_>) {
+        w.optional(self.as_ref(), |w, v| v.encode(w))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -7,7 +7,7 @@
 //! add, except for `RefHash`, whose label is used as given.
 
 use super::{AeadTag, CipherSuite, HashOutput, KemOutput, Secret, Signature, hash_encoded};
-use crate::codec::{Writer, encode_varint};
+use crate::codec::{Encode, Writer, encode_varint};
 use crate::error::{Error, Result};
 use rand_core::CryptoRng;
 
@@ -193,6 +193,15 @@ pub fn decrypt_with_label<S: CipherSuite>(
 ) -> Result<()> {
     let info = encrypt_context(label, context, scratch)?;
     suite.hpke_open(sk, kem_output, info, &[], in_out, tag)
+}
+
+/// `RefHash(label, value)` where `value` is the encoding of `v`.
+pub fn ref_hash_of<S: CipherSuite, T: Encode + ?Sized>(suite: &S, label: &[u8], v: &T) -> HashOutput {
+    hash_encoded(suite, |w| {
+        w.vec_bytes(label);
+        w.varint(v.encoded_len());
+        v.encode(w);
+    })
 }
 
 /// `RefHash(label, value)`; `label` is used exactly as given (§5.2).
