@@ -6,6 +6,8 @@ use crate::proposal::Proposal;
 use crate::treekem::UpdatePath;
 
 /// `ProposalOrRef` (§12.4): a proposal by value or by reference.
+// Views live on the stack and there is no heap to box a large variant into.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ProposalOrRef<'a> {
     /// `proposal` (1): the proposal itself.

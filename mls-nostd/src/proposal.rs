@@ -61,6 +61,8 @@ impl Encode for ReInit<'_> {
 /// `Proposal` (§12.1). Proposal types other than the seven defined ones
 /// cannot be parsed (their body has no length prefix) and decode to
 /// [`Error::UnknownValue`].
+// Views live on the stack and there is no heap to box a large variant into.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Proposal<'a> {
     /// `add` (§12.1.1).

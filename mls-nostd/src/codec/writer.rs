@@ -70,10 +70,10 @@ impl<'a> Writer<'a> {
         if self.too_long {
             return Err(Error::VectorTooLong);
         }
-        if let Sink::Buf(b) = &self.sink {
-            if self.len > b.len() {
-                return Err(Error::BufferTooSmall { needed: self.len });
-            }
+        if let Sink::Buf(b) = &self.sink
+            && self.len > b.len()
+        {
+            return Err(Error::BufferTooSmall { needed: self.len });
         }
         Ok(self.len)
     }

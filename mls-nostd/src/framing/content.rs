@@ -57,6 +57,8 @@ impl Encode for Sender {
 }
 
 /// The body of a FramedContent, selected by its `content_type`.
+// Views live on the stack and there is no heap to box a large variant into.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Content<'a> {
     /// `application_data`.

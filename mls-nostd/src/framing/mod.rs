@@ -2,14 +2,12 @@
 //! authenticated, and the PublicMessage and PrivateMessage that carry it.
 
 mod content;
-#[cfg(any())] // enabled once secret_tree lands
 mod encryption;
 mod private;
 mod public;
 mod tbs;
 
 pub use content::{AuthenticatedContent, Content, FramedContent, FramedContentAuthData, Sender};
-#[cfg(any())]
 pub use encryption::{DecryptedMessage, KeyUse, protect_private};
 pub use private::{PrivateMessage, SenderData};
 pub use public::{PublicMessage, protect_public};
@@ -49,6 +47,8 @@ wire_enum! {
 }
 
 /// `MLSMessage` (§6): the envelope of everything MLS sends.
+// Views live on the stack and there is no heap to box a large variant into.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum MlsMessage<'a> {
     /// `mls_public_message`.

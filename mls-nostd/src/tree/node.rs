@@ -31,6 +31,8 @@ impl Encode for ParentNode<'_> {
 }
 
 /// `Node` (§12.4.3.3): a leaf or a parent.
+// Views live on the stack and there is no heap to box a large variant into.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Node<'a> {
     /// `leaf` (1).

@@ -143,7 +143,7 @@ fn non_minimal_length_prefix_is_rejected() {
 #[test]
 fn reserved_length_prefix_is_rejected() {
     let (mut kp, at) = key_package();
-    kp[at] = 0xc0 | kp[at];
+    kp[at] |= 0xc0;
     assert_eq!(MlsMessage::decode_exact(&kp).err(), Some(Error::InvalidVarint));
 }
 
