@@ -170,6 +170,13 @@ pub fn test(keep_going: bool) -> ExitCode {
         .map(|(n, _, _)| n.as_str())
         .collect();
     println!("\ntotal {}", seconds(start.elapsed()));
+    // A plain closing line that CI log scanners count.
+    println!(
+        "steps: {} passed, {} failed, {} skipped",
+        done.len() - failed.len(),
+        failed.len(),
+        total - done.len()
+    );
     if failed.is_empty() {
         println!("cargo xtask test: all {total} steps passed");
         ExitCode::SUCCESS
