@@ -21,7 +21,10 @@ impl<'a> Decode<'a> for ProposalOrRef<'a> {
         match r.u8()? {
             1 => Ok(ProposalOrRef::Proposal(Proposal::decode(r)?)),
             2 => Ok(ProposalOrRef::Reference(r.vec_bytes()?)),
-            v => Err(Error::UnknownValue { field: "proposal_or_ref_type", value: v.into() }),
+            v => Err(Error::UnknownValue {
+                field: "proposal_or_ref_type",
+                value: v.into(),
+            }),
         }
     }
 }
@@ -52,7 +55,10 @@ pub struct Commit<'a> {
 
 impl<'a> Decode<'a> for Commit<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        Ok(Commit { proposals: List::decode(r)?, path: Option::decode(r)? })
+        Ok(Commit {
+            proposals: List::decode(r)?,
+            path: Option::decode(r)?,
+        })
     }
 }
 

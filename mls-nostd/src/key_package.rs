@@ -38,7 +38,9 @@ impl KeyPackage<'_> {
     /// `VerifyWithLabel(leaf_node.signature_key, "KeyPackageTBS", ...)`.
     pub fn verify<S: CipherSuite>(&self, suite: &S) -> Result<()> {
         if self.signed_bytes.is_empty() {
-            return Err(crate::Error::Malformed { reason: "key package was not decoded" });
+            return Err(crate::Error::Malformed {
+                reason: "key package was not decoded",
+            });
         }
         let key = self.leaf_node.signature_key;
         labels::verify_with_label(suite, key, b"KeyPackageTBS", &[self.signed_bytes], self.signature)
@@ -54,9 +56,23 @@ impl KeyPackage<'_> {
 impl<'a> Decode<'a> for KeyPackage<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
         let ((version, cipher_suite, init_key, leaf_node, extensions), signed_bytes) = r.with_bytes(|r| {
-            Ok((r.u16()?, r.u16()?, r.vec_bytes()?, LeafNode::decode(r)?, List::decode(r)?))
+            Ok((
+                r.u16()?,
+                r.u16()?,
+                r.vec_bytes()?,
+                LeafNode::decode(r)?,
+                List::decode(r)?,
+            ))
         })?;
-        Ok(KeyPackage { version, cipher_suite, init_key, leaf_node, extensions, signature: r.vec_bytes()?, signed_bytes })
+        Ok(KeyPackage {
+            version,
+            cipher_suite,
+            init_key,
+            leaf_node,
+            extensions,
+            signature: r.vec_bytes()?,
+            signed_bytes,
+        })
     }
 }
 

@@ -45,7 +45,12 @@ pub struct ReInit<'a> {
 
 impl<'a> Decode<'a> for ReInit<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        Ok(ReInit { group_id: r.vec_bytes()?, version: r.u16()?, cipher_suite: r.u16()?, extensions: List::decode(r)? })
+        Ok(ReInit {
+            group_id: r.vec_bytes()?,
+            version: r.u16()?,
+            cipher_suite: r.u16()?,
+            extensions: List::decode(r)?,
+        })
     }
 }
 
@@ -118,14 +123,29 @@ impl<'a> Proposal<'a> {
     pub fn decode_body(t: u16, r: &mut Reader<'a>) -> Result<Self> {
         use proposal_type::*;
         Ok(match t {
-            ADD => Proposal::Add { key_package: KeyPackage::decode(r)? },
-            UPDATE => Proposal::Update { leaf_node: LeafNode::decode(r)? },
+            ADD => Proposal::Add {
+                key_package: KeyPackage::decode(r)?,
+            },
+            UPDATE => Proposal::Update {
+                leaf_node: LeafNode::decode(r)?,
+            },
             REMOVE => Proposal::Remove { removed: r.u32()? },
-            PSK => Proposal::PreSharedKey { psk: PreSharedKeyId::decode(r)? },
+            PSK => Proposal::PreSharedKey {
+                psk: PreSharedKeyId::decode(r)?,
+            },
             REINIT => Proposal::ReInit(ReInit::decode(r)?),
-            EXTERNAL_INIT => Proposal::ExternalInit { kem_output: r.vec_bytes()? },
-            GROUP_CONTEXT_EXTENSIONS => Proposal::GroupContextExtensions { extensions: List::decode(r)? },
-            _ => return Err(Error::UnknownValue { field: "proposal_type", value: t.into() }),
+            EXTERNAL_INIT => Proposal::ExternalInit {
+                kem_output: r.vec_bytes()?,
+            },
+            GROUP_CONTEXT_EXTENSIONS => Proposal::GroupContextExtensions {
+                extensions: List::decode(r)?,
+            },
+            _ => {
+                return Err(Error::UnknownValue {
+                    field: "proposal_type",
+                    value: t.into(),
+                });
+            }
         })
     }
 

@@ -2,8 +2,8 @@
 
 use crate::codec::Encode;
 use crate::crypto::{CipherSuite, HashOutput, hash_encoded, mac_encoded};
-use crate::framing::{AuthenticatedContent, FramedContent, WireFormat};
 use crate::error::{Error, Result};
+use crate::framing::{AuthenticatedContent, FramedContent, WireFormat};
 
 /// `confirmed_transcript_hash = Hash(interim_transcript_hash_prev ||
 /// ConfirmedTranscriptHashInput)`, where the input is the commit's
@@ -43,9 +43,17 @@ pub fn after_commit<S: CipherSuite>(
     interim_prev: &[u8],
     auth_content: &AuthenticatedContent<'_>,
 ) -> Result<(HashOutput, HashOutput)> {
-    let tag = auth_content.auth.confirmation_tag.ok_or(Error::Malformed { reason: "commit without confirmation tag" })?;
+    let tag = auth_content.auth.confirmation_tag.ok_or(Error::Malformed {
+        reason: "commit without confirmation tag",
+    })?;
     let c = &auth_content.content;
-    let confirmed = confirmed_transcript_hash(suite, interim_prev, auth_content.wire_format, c, auth_content.auth.signature);
+    let confirmed = confirmed_transcript_hash(
+        suite,
+        interim_prev,
+        auth_content.wire_format,
+        c,
+        auth_content.auth.signature,
+    );
     let interim = interim_transcript_hash(suite, &confirmed, tag);
     Ok((confirmed, interim))
 }

@@ -15,7 +15,10 @@ pub struct HpkeCiphertext<'a> {
 
 impl<'a> Decode<'a> for HpkeCiphertext<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        Ok(HpkeCiphertext { kem_output: r.vec_bytes()?, ciphertext: r.vec_bytes()? })
+        Ok(HpkeCiphertext {
+            kem_output: r.vec_bytes()?,
+            ciphertext: r.vec_bytes()?,
+        })
     }
 }
 
@@ -37,7 +40,10 @@ pub struct UpdatePathNode<'a> {
 
 impl<'a> Decode<'a> for UpdatePathNode<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        Ok(UpdatePathNode { encryption_key: r.vec_bytes()?, encrypted_path_secret: List::decode(r)? })
+        Ok(UpdatePathNode {
+            encryption_key: r.vec_bytes()?,
+            encrypted_path_secret: List::decode(r)?,
+        })
     }
 }
 
@@ -59,7 +65,10 @@ pub struct UpdatePath<'a> {
 
 impl<'a> Decode<'a> for UpdatePath<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        Ok(UpdatePath { leaf_node: LeafNode::decode(r)?, nodes: List::decode(r)? })
+        Ok(UpdatePath {
+            leaf_node: LeafNode::decode(r)?,
+            nodes: List::decode(r)?,
+        })
     }
 }
 

@@ -48,7 +48,10 @@ pub struct EncryptedGroupSecrets<'a> {
 
 impl<'a> Decode<'a> for EncryptedGroupSecrets<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        Ok(EncryptedGroupSecrets { new_member: r.vec_bytes()?, encrypted_group_secrets: HpkeCiphertext::decode(r)? })
+        Ok(EncryptedGroupSecrets {
+            new_member: r.vec_bytes()?,
+            encrypted_group_secrets: HpkeCiphertext::decode(r)?,
+        })
     }
 }
 
@@ -72,7 +75,11 @@ pub struct Welcome<'a> {
 
 impl<'a> Decode<'a> for Welcome<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        Ok(Welcome { cipher_suite: r.u16()?, secrets: List::decode(r)?, encrypted_group_info: r.vec_bytes()? })
+        Ok(Welcome {
+            cipher_suite: r.u16()?,
+            secrets: List::decode(r)?,
+            encrypted_group_info: r.vec_bytes()?,
+        })
     }
 }
 
@@ -113,7 +120,9 @@ impl GroupInfo<'_> {
     /// `VerifyWithLabel(signer_key, "GroupInfoTBS", GroupInfoTBS)`.
     pub fn verify<S: CipherSuite>(&self, suite: &S, signer_key: &[u8]) -> Result<()> {
         if self.signed_bytes.is_empty() {
-            return Err(crate::Error::Malformed { reason: "group info was not decoded" });
+            return Err(crate::Error::Malformed {
+                reason: "group info was not decoded",
+            });
         }
         labels::verify_with_label(suite, signer_key, b"GroupInfoTBS", &[self.signed_bytes], self.signature)
     }
@@ -123,7 +132,14 @@ impl<'a> Decode<'a> for GroupInfo<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
         let ((group_context, extensions, confirmation_tag, signer), signed_bytes) =
             r.with_bytes(|r| Ok((GroupContext::decode(r)?, List::decode(r)?, r.vec_bytes()?, r.u32()?)))?;
-        Ok(GroupInfo { group_context, extensions, confirmation_tag, signer, signature: r.vec_bytes()?, signed_bytes })
+        Ok(GroupInfo {
+            group_context,
+            extensions,
+            confirmation_tag,
+            signer,
+            signature: r.vec_bytes()?,
+            signed_bytes,
+        })
     }
 }
 

@@ -34,7 +34,12 @@ impl<'a> Decode<'a> for Sender {
             2 => Sender::External(r.u32()?),
             3 => Sender::NewMemberProposal,
             4 => Sender::NewMemberCommit,
-            v => return Err(Error::UnknownValue { field: "sender_type", value: v.into() }),
+            v => {
+                return Err(Error::UnknownValue {
+                    field: "sender_type",
+                    value: v.into(),
+                });
+            }
         })
     }
 }
@@ -122,7 +127,16 @@ impl<'a> FramedContent<'a> {
         let authenticated_data = r.vec_bytes()?;
         let t = ContentType::decode(r)?;
         let (content, body) = r.with_bytes(|r| Content::decode_body(t, r))?;
-        Ok((FramedContent { group_id, epoch, sender, authenticated_data, content }, body))
+        Ok((
+            FramedContent {
+                group_id,
+                epoch,
+                sender,
+                authenticated_data,
+                content,
+            },
+            body,
+        ))
     }
 }
 
@@ -156,8 +170,15 @@ impl<'a> FramedContentAuthData<'a> {
     /// Reads the auth data of content of type `t`.
     pub fn decode_for(t: ContentType, r: &mut Reader<'a>) -> Result<Self> {
         let signature = r.vec_bytes()?;
-        let confirmation_tag = if t == ContentType::Commit { Some(r.vec_bytes()?) } else { None };
-        Ok(FramedContentAuthData { signature, confirmation_tag })
+        let confirmation_tag = if t == ContentType::Commit {
+            Some(r.vec_bytes()?)
+        } else {
+            None
+        };
+        Ok(FramedContentAuthData {
+            signature,
+            confirmation_tag,
+        })
     }
 }
 
@@ -187,7 +208,11 @@ impl<'a> Decode<'a> for AuthenticatedContent<'a> {
         let wire_format = WireFormat::decode(r)?;
         let content = FramedContent::decode(r)?;
         let auth = FramedContentAuthData::decode_for(content.content.content_type(), r)?;
-        Ok(AuthenticatedContent { wire_format, content, auth })
+        Ok(AuthenticatedContent {
+            wire_format,
+            content,
+            auth,
+        })
     }
 }
 

@@ -48,14 +48,22 @@ impl<'a> PrivateMessage<'a> {
     fn sender_aad(&self) -> Result<&'a [u8]> {
         let mut hdr = [0u8; 4];
         let cut = encode_varint(self.authenticated_data.len(), &mut hdr) + self.authenticated_data.len();
-        let n = self.aad_bytes.len().checked_sub(cut).ok_or(Error::Malformed { reason: "aad" })?;
+        let n = self
+            .aad_bytes
+            .len()
+            .checked_sub(cut)
+            .ok_or(Error::Malformed { reason: "aad" })?;
         self.aad_bytes.get(..n).ok_or(Error::Malformed { reason: "aad" })
     }
 
     /// Decrypts the `SenderData` (§6.3.2).
     pub fn sender_data<S: CipherSuite>(&self, suite: &S, sender_data_secret: &[u8]) -> Result<SenderData> {
         let (key, nonce) = sender_data_key_nonce(suite, sender_data_secret, self.ciphertext)?;
-        let split = self.encrypted_sender_data.len().checked_sub(AEAD_TAG_LEN).ok_or(Error::DecryptionFailed)?;
+        let split = self
+            .encrypted_sender_data
+            .len()
+            .checked_sub(AEAD_TAG_LEN)
+            .ok_or(Error::DecryptionFailed)?;
         let (ct, tag) = self.encrypted_sender_data.split_at(split);
         let mut buf = [0u8; SENDER_DATA_LEN];
         if ct.len() != buf.len() {
@@ -64,7 +72,11 @@ impl<'a> PrivateMessage<'a> {
         buf.copy_from_slice(ct);
         suite.aead_open(key.as_slice(), &nonce, self.sender_aad()?, &mut buf, tag)?;
         let mut r = Reader::new(&buf);
-        Ok(SenderData { leaf_index: r.u32()?, generation: r.u32()?, reuse_guard: r.array()? })
+        Ok(SenderData {
+            leaf_index: r.u32()?,
+            generation: r.u32()?,
+            reuse_guard: r.array()?,
+        })
     }
 
     /// Decrypts the content into `out` with the key the secret tree gives
@@ -82,7 +94,9 @@ impl<'a> PrivateMessage<'a> {
         'a: 'b,
     {
         if self.aad_bytes.is_empty() {
-            return Err(Error::Malformed { reason: "private message was not decoded" });
+            return Err(Error::Malformed {
+                reason: "private message was not decoded",
+            });
         }
         let sd = self.sender_data(suite, sender_data_secret)?;
         let kind = kind_of(self.content_type);
@@ -91,9 +105,15 @@ impl<'a> PrivateMessage<'a> {
         nonce.copy_from_slice(&key.nonce);
         nonce.iter_mut().zip(sd.reuse_guard).for_each(|(n, g)| *n ^= g);
 
-        let split = self.ciphertext.len().checked_sub(AEAD_TAG_LEN).ok_or(Error::DecryptionFailed)?;
+        let split = self
+            .ciphertext
+            .len()
+            .checked_sub(AEAD_TAG_LEN)
+            .ok_or(Error::DecryptionFailed)?;
         let (ct, tag) = self.ciphertext.split_at(split);
-        let plain = out.get_mut(..ct.len()).ok_or(Error::BufferTooSmall { needed: ct.len() })?;
+        let plain = out
+            .get_mut(..ct.len())
+            .ok_or(Error::BufferTooSmall { needed: ct.len() })?;
         plain.copy_from_slice(ct);
         suite.aead_open(key.key.as_slice(), &nonce, self.aad_bytes, plain, tag)?;
         let plain: &'b [u8] = plain;
@@ -103,7 +123,9 @@ impl<'a> PrivateMessage<'a> {
         let (content, body_bytes) = r.with_bytes(|r| Content::decode_body(self.content_type, r))?;
         let auth = FramedContentAuthData::decode_for(self.content_type, &mut r)?;
         if r.rest().iter().any(|&b| b != 0) {
-            return Err(Error::Malformed { reason: "non-zero padding" });
+            return Err(Error::Malformed {
+                reason: "non-zero padding",
+            });
         }
         let framed = FramedContent {
             group_id: self.group_id,
@@ -113,9 +135,17 @@ impl<'a> PrivateMessage<'a> {
             content,
         };
         Ok(DecryptedMessage {
-            content: AuthenticatedContent { wire_format: WireFormat::PrivateMessage, content: framed, auth },
+            content: AuthenticatedContent {
+                wire_format: WireFormat::PrivateMessage,
+                content: framed,
+                auth,
+            },
             body_bytes,
-            key_use: KeyUse { leaf: sd.leaf_index, kind, generation: sd.generation },
+            key_use: KeyUse {
+                leaf: sd.leaf_index,
+                kind,
+                generation: sd.generation,
+            },
         })
     }
 }
@@ -176,14 +206,30 @@ pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: us
     content.content.encode_body(&mut w);
     w.finish()?;
     let body = out.get(body_at..body_at + body_len).ok_or(Error::Truncated)?;
-    let signature = sign_content(suite, signature_key, WireFormat::PrivateMessage, content, body, group_context)?;
-    let tag = if is_commit { Some(confirmation_tag(&signature)?) } else { None };
-    let auth = FramedContentAuthData { signature: &signature, confirmation_tag: tag.as_deref() };
+    let signature = sign_content(
+        suite,
+        signature_key,
+        WireFormat::PrivateMessage,
+        content,
+        body,
+        group_context,
+    )?;
+    let tag = if is_commit {
+        Some(confirmation_tag(&signature)?)
+    } else {
+        None
+    };
+    let auth = FramedContentAuthData {
+        signature: &signature,
+        confirmation_tag: tag.as_deref(),
+    };
     let auth_len = auth.encoded_len();
     let auth_area = out.get_mut(body_at + body_len..).ok_or(Error::Truncated)?;
     auth.encode_to(auth_area)?;
     let plain_len = body_len + auth_len + padding;
-    out.get_mut(body_at + body_len + auth_len..body_at + plain_len).ok_or(Error::Truncated)?.fill(0);
+    out.get_mut(body_at + body_len + auth_len..body_at + plain_len)
+        .ok_or(Error::Truncated)?
+        .fill(0);
 
     // Final layout: prefix | sender data | ciphertext header | ciphertext.
     let ct_len = plain_len + AEAD_TAG_LEN;
@@ -194,7 +240,9 @@ pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: us
     }
     let ct_at = prefix_len + sd_field + hdr_len;
     out.copy_within(body_at..body_at + plain_len, ct_at);
-    out.get_mut(ct_at - hdr_len..ct_at).ok_or(Error::Truncated)?.copy_from_slice(&hdr[..hdr_len]);
+    out.get_mut(ct_at - hdr_len..ct_at)
+        .ok_or(Error::Truncated)?
+        .copy_from_slice(&hdr[..hdr_len]);
     let mut w = Writer::new(out.get_mut(..prefix_len).ok_or(Error::Truncated)?);
     w.u16(crate::MLS10);
     WireFormat::PrivateMessage.encode(&mut w);
@@ -215,7 +263,9 @@ pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: us
     let aad = head.get(4..prefix_len).ok_or(Error::Truncated)?;
     let plain = tail.get_mut(..plain_len).ok_or(Error::Truncated)?;
     let ct_tag = suite.aead_seal(key.key.as_slice(), &nonce, aad, plain)?;
-    tail.get_mut(plain_len..ct_len).ok_or(Error::Truncated)?.copy_from_slice(&ct_tag);
+    tail.get_mut(plain_len..ct_len)
+        .ok_or(Error::Truncated)?
+        .copy_from_slice(&ct_tag);
 
     // Sender data, keyed by a sample of the ciphertext (§6.3.2).
     let ciphertext = tail.get(..ct_len).ok_or(Error::Truncated)?;
@@ -226,7 +276,9 @@ pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: us
     sd[8..].copy_from_slice(&reuse_guard);
     let sender_aad = head.get(4..sender_aad_end).ok_or(Error::Truncated)?;
     let sd_tag = suite.aead_seal(sd_key.as_slice(), &sd_nonce, sender_aad, &mut sd)?;
-    let field = head.get_mut(prefix_len..prefix_len + sd_field).ok_or(Error::Truncated)?;
+    let field = head
+        .get_mut(prefix_len..prefix_len + sd_field)
+        .ok_or(Error::Truncated)?;
     field[0] = (SENDER_DATA_LEN + AEAD_TAG_LEN) as u8;
     field[1..1 + SENDER_DATA_LEN].copy_from_slice(&sd);
     field[1 + SENDER_DATA_LEN..].copy_from_slice(&sd_tag);

@@ -80,7 +80,10 @@ impl MlsMessage<'_> {
 pub(crate) fn read_version(r: &mut Reader<'_>) -> Result<()> {
     match r.u16()? {
         crate::MLS10 => Ok(()),
-        v => Err(Error::UnknownValue { field: "version", value: v.into() }),
+        v => Err(Error::UnknownValue {
+            field: "version",
+            value: v.into(),
+        }),
     }
 }
 

@@ -22,7 +22,11 @@ pub struct PublicMessage<'a> {
 impl<'a> PublicMessage<'a> {
     /// The authenticated content this message carries.
     pub fn authenticated_content(&self) -> AuthenticatedContent<'a> {
-        AuthenticatedContent { wire_format: WireFormat::PublicMessage, content: self.content, auth: self.auth }
+        AuthenticatedContent {
+            wire_format: WireFormat::PublicMessage,
+            content: self.content,
+            auth: self.auth,
+        }
     }
 
     /// Checks the `membership_tag` of a member's message (§6.2).
@@ -33,14 +37,38 @@ impl<'a> PublicMessage<'a> {
         group_context: &[u8],
     ) -> Result<()> {
         let got = self.membership_tag.ok_or(Error::WrongWireFormat)?;
-        let want = membership_tag(suite, membership_key, &self.content, self.body_bytes, group_context, &self.auth)?;
-        if ct_eq(got, &want) { Ok(()) } else { Err(Error::InvalidMac) }
+        let want = membership_tag(
+            suite,
+            membership_key,
+            &self.content,
+            self.body_bytes,
+            group_context,
+            &self.auth,
+        )?;
+        if ct_eq(got, &want) {
+            Ok(())
+        } else {
+            Err(Error::InvalidMac)
+        }
     }
 
     /// Checks the signature with the sender's signature key (§6.1).
-    pub fn verify_signature<S: CipherSuite>(&self, suite: &S, signature_key: &[u8], group_context: &[u8]) -> Result<()> {
+    pub fn verify_signature<S: CipherSuite>(
+        &self,
+        suite: &S,
+        signature_key: &[u8],
+        group_context: &[u8],
+    ) -> Result<()> {
         let wf = WireFormat::PublicMessage;
-        verify_content(suite, signature_key, wf, &self.content, self.body_bytes, group_context, self.auth.signature)
+        verify_content(
+            suite,
+            signature_key,
+            wf,
+            &self.content,
+            self.body_bytes,
+            group_context,
+            self.auth.signature,
+        )
     }
 
     /// Everything a receiver checks before using the content: application
@@ -72,7 +100,12 @@ impl<'a> Decode<'a> for PublicMessage<'a> {
             Sender::Member(_) => Some(r.vec_bytes()?),
             _ => None,
         };
-        Ok(PublicMessage { content, auth, membership_tag, body_bytes })
+        Ok(PublicMessage {
+            content,
+            auth,
+            membership_tag,
+            body_bytes,
+        })
     }
 }
 
@@ -89,8 +122,16 @@ impl Encode for PublicMessage<'_> {
 /// Bytes of `FramedContentAuthData` plus membership tag, at most.
 fn trailer_bound(content: &FramedContent<'_>) -> usize {
     let tag = 1 + MAX_HASH_LEN;
-    let confirmation = if matches!(content.content, Content::Commit(_)) { tag } else { 0 };
-    let membership = if matches!(content.sender, Sender::Member(_)) { tag } else { 0 };
+    let confirmation = if matches!(content.content, Content::Commit(_)) {
+        tag
+    } else {
+        0
+    };
+    let membership = if matches!(content.sender, Sender::Member(_)) {
+        tag
+    } else {
+        0
+    };
     1 + MAX_SIGNATURE_LEN + confirmation + membership
 }
 
@@ -120,7 +161,9 @@ pub fn protect_public<S: CipherSuite>(
     }
     let head = 4 + content.encoded_len();
     if out.len() < head + trailer_bound(content) {
-        return Err(Error::BufferTooSmall { needed: head + trailer_bound(content) });
+        return Err(Error::BufferTooSmall {
+            needed: head + trailer_bound(content),
+        });
     }
 
     let mut w = Writer::new(out);
@@ -139,12 +182,22 @@ pub fn protect_public<S: CipherSuite>(
     };
     w.finish()?;
     let body = out.get(body_start..body_end).ok_or(Error::Truncated)?;
-    let signature = sign_content(suite, signature_key, WireFormat::PublicMessage, content, body, group_context)?;
+    let signature = sign_content(
+        suite,
+        signature_key,
+        WireFormat::PublicMessage,
+        content,
+        body,
+        group_context,
+    )?;
     let tag = match content.content {
         Content::Commit(_) => Some(confirmation_tag(&signature)?),
         _ => None,
     };
-    let auth = FramedContentAuthData { signature: &signature, confirmation_tag: tag.as_deref() };
+    let auth = FramedContentAuthData {
+        signature: &signature,
+        confirmation_tag: tag.as_deref(),
+    };
     let mtag = match membership_key {
         Some(k) if member => Some(membership_tag(suite, k, content, body, group_context, &auth)?),
         _ => None,

@@ -39,7 +39,11 @@ impl<'a> TbsParts<'a> {
         c.sender.encode(&mut w);
         w.varint(c.authenticated_data.len());
         let mid_len = w.finish()?;
-        let group_context = if c.sender.signs_group_context() { group_context } else { &[] };
+        let group_context = if c.sender.signs_group_context() {
+            group_context
+        } else {
+            &[]
+        };
         Ok(TbsParts {
             head,
             head_len,
@@ -56,7 +60,15 @@ impl<'a> TbsParts<'a> {
     fn with<T>(&self, f: impl FnOnce(&[&[u8]]) -> T) -> T {
         let head = self.head.get(..self.head_len).unwrap_or_default();
         let mid = self.mid.get(..self.mid_len).unwrap_or_default();
-        f(&[head, self.group_id, mid, self.aad, &self.content_type, self.body, self.group_context])
+        f(&[
+            head,
+            self.group_id,
+            mid,
+            self.aad,
+            &self.content_type,
+            self.body,
+            self.group_context,
+        ])
     }
 }
 

@@ -55,7 +55,10 @@ pub struct Lifetime {
 
 impl<'a> Decode<'a> for Lifetime {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        Ok(Lifetime { not_before: r.u64()?, not_after: r.u64()? })
+        Ok(Lifetime {
+            not_before: r.u64()?,
+            not_after: r.u64()?,
+        })
     }
 }
 
@@ -96,8 +99,13 @@ impl<'a> Decode<'a> for LeafNodeSource<'a> {
         match r.u8()? {
             1 => Ok(LeafNodeSource::KeyPackage(Lifetime::decode(r)?)),
             2 => Ok(LeafNodeSource::Update),
-            3 => Ok(LeafNodeSource::Commit { parent_hash: r.vec_bytes()? }),
-            v => Err(Error::UnknownValue { field: "leaf_node_source", value: v.into() }),
+            3 => Ok(LeafNodeSource::Commit {
+                parent_hash: r.vec_bytes()?,
+            }),
+            v => Err(Error::UnknownValue {
+                field: "leaf_node_source",
+                value: v.into(),
+            }),
         }
     }
 }
@@ -150,7 +158,9 @@ impl<'a> LeafNode<'a> {
     /// `group_id` and `leaf_index` are used for `update` and `commit` leaves.
     pub fn verify<S: CipherSuite>(&self, suite: &S, group_id: &[u8], leaf_index: u32) -> Result<()> {
         if self.signed_bytes.is_empty() {
-            return Err(Error::Malformed { reason: "leaf node was not decoded" });
+            return Err(Error::Malformed {
+                reason: "leaf node was not decoded",
+            });
         }
         let mut hdr = [0u8; 4];
         let n = encode_varint(group_id.len(), &mut hdr);
@@ -166,8 +176,8 @@ impl<'a> LeafNode<'a> {
 
 impl<'a> Decode<'a> for LeafNode<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        let ((encryption_key, signature_key, credential, capabilities, source, extensions), signed_bytes) =
-            r.with_bytes(|r| {
+        let ((encryption_key, signature_key, credential, capabilities, source, extensions), signed_bytes) = r
+            .with_bytes(|r| {
                 Ok((
                     r.vec_bytes()?,
                     r.vec_bytes()?,

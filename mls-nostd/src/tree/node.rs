@@ -18,7 +18,11 @@ pub struct ParentNode<'a> {
 
 impl<'a> Decode<'a> for ParentNode<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        Ok(ParentNode { encryption_key: r.vec_bytes()?, parent_hash: r.vec_bytes()?, unmerged_leaves: List::decode(r)? })
+        Ok(ParentNode {
+            encryption_key: r.vec_bytes()?,
+            parent_hash: r.vec_bytes()?,
+            unmerged_leaves: List::decode(r)?,
+        })
     }
 }
 
@@ -46,7 +50,10 @@ impl<'a> Decode<'a> for Node<'a> {
         match r.u8()? {
             1 => Ok(Node::Leaf(LeafNode::decode(r)?)),
             2 => Ok(Node::Parent(ParentNode::decode(r)?)),
-            v => Err(Error::UnknownValue { field: "node_type", value: v.into() }),
+            v => Err(Error::UnknownValue {
+                field: "node_type",
+                value: v.into(),
+            }),
         }
     }
 }

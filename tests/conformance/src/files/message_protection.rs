@@ -4,6 +4,7 @@
 use super::{SuiteCheck, per_suite, test_rng};
 use crate::Outcome;
 use crate::json::{ctx, expect_eq, hex, uint};
+use mls_nostd::Error;
 use mls_nostd::codec::{Decode, Encode};
 use mls_nostd::commit::Commit;
 use mls_nostd::crypto::{CipherSuite, HashOutput};
@@ -13,7 +14,6 @@ use mls_nostd::framing::{
 use mls_nostd::group_context::GroupContext;
 use mls_nostd::proposal::Proposal;
 use mls_nostd::secret_tree::{SecretTree, SecretTreeConfig};
-use mls_nostd::Error;
 use serde_json::Value;
 
 type Tree = SecretTree<2, 4>;
@@ -50,11 +50,20 @@ impl Keys {
     }
 
     fn tree<S: CipherSuite>(&self, s: &S) -> Result<Tree, String> {
-        ctx("secret tree", Tree::new(s, &self.encryption_secret, 2, SecretTreeConfig::default()))
+        ctx(
+            "secret tree",
+            Tree::new(s, &self.encryption_secret, 2, SecretTreeConfig::default()),
+        )
     }
 
     fn framed<'a>(&'a self, content: Content<'a>) -> FramedContent<'a> {
-        FramedContent { group_id: &self.group_id, epoch: self.epoch, sender: Sender::Member(1), authenticated_data: &[], content }
+        FramedContent {
+            group_id: &self.group_id,
+            epoch: self.epoch,
+            sender: Sender::Member(1),
+            authenticated_data: &[],
+            content,
+        }
     }
 }
 
@@ -63,7 +72,10 @@ fn unprotect_public<S: CipherSuite>(s: &S, k: &Keys, msg: &[u8], want: &[u8]) ->
     let MlsMessage::PublicMessage(pm) = ctx("decode public", MlsMessage::decode_exact(msg))? else {
         return Err("not a PublicMessage".into());
     };
-    ctx("authenticate", pm.authenticate(s, &k.sig_pub, Some(&k.membership_key), &k.gc))?;
+    ctx(
+        "authenticate",
+        pm.authenticate(s, &k.sig_pub, Some(&k.membership_key), &k.gc),
+    )?;
     expect_eq("public content", pm.body_bytes, want)?;
     // A wrong membership key is caught.
     let mut bad = k.membership_key.clone();
@@ -88,9 +100,15 @@ fn unprotect_private<S: CipherSuite>(s: &S, k: &Keys, msg: &[u8], want: &[u8]) -
         return Err(format!("sender {:?}", c.content.sender));
     }
     let wf = WireFormat::PrivateMessage;
-    ctx("verify", verify_content(s, &k.sig_pub, wf, &c.content, d.body_bytes, &k.gc, c.auth.signature))?;
+    ctx(
+        "verify",
+        verify_content(s, &k.sig_pub, wf, &c.content, d.body_bytes, &k.gc, c.auth.signature),
+    )?;
     expect_eq("private content", d.body_bytes, want)?;
-    ctx("consume", tree.consume(s, d.key_use.leaf, d.key_use.kind, d.key_use.generation))?;
+    ctx(
+        "consume",
+        tree.consume(s, d.key_use.leaf, d.key_use.kind, d.key_use.generation),
+    )?;
     // The key is gone: the same message cannot be decrypted again.
     if pm.decrypt(s, &k.sender_data_secret, &tree, &mut out).is_ok() {
         return Err("replayed message decrypted".into());
@@ -108,7 +126,15 @@ fn protect_both<S: CipherSuite>(
     let framed = k.framed(content);
     let tag_fn = |_: &_| HashOutput::from_slice(tag.unwrap_or_default());
     let mut out = vec![0u8; 4096];
-    let public = protect_public(s, &framed, &k.sig_priv, &k.gc, Some(&k.membership_key), tag_fn, &mut out);
+    let public = protect_public(
+        s,
+        &framed,
+        &k.sig_priv,
+        &k.gc,
+        Some(&k.membership_key),
+        tag_fn,
+        &mut out,
+    );
     if matches!(content, Content::Application(_)) {
         if public != Err(Error::WrongWireFormat) {
             return Err(format!("application data protected as PublicMessage: {public:?}"));
@@ -121,7 +147,18 @@ fn protect_both<S: CipherSuite>(
     let sds = &k.sender_data_secret;
     let n = ctx(
         "protect private",
-        protect_private(s, &framed, &k.sig_priv, &k.gc, sds, &mut sender, 7, tag_fn, &mut test_rng(), &mut out),
+        protect_private(
+            s,
+            &framed,
+            &k.sig_priv,
+            &k.gc,
+            sds,
+            &mut sender,
+            7,
+            tag_fn,
+            &mut test_rng(),
+            &mut out,
+        ),
     )?;
     unprotect_private(s, k, &out[..n], want)
 }
@@ -147,7 +184,13 @@ impl SuiteCheck for Protection {
             _ => None,
         };
         let c = ctx("commit", Commit::decode_exact(&commit))?;
-        protect_both(s, &k, Content::Commit(c), &commit, Some(tag.as_deref().ok_or("no confirmation tag")?))?;
+        protect_both(
+            s,
+            &k,
+            Content::Commit(c),
+            &commit,
+            Some(tag.as_deref().ok_or("no confirmation tag")?),
+        )?;
 
         let app = hex(case, "application")?;
         let mut app_body = vec![0u8; app[..].encoded_len()];
