@@ -16,6 +16,9 @@
 //!    stack and counts it in the `N passed, M failed` line.
 
 mod crypto_basics;
+mod key_schedule;
+mod message_protection;
+mod secret_tree;
 
 use core::fmt;
 use rand_core::SeedableRng;
@@ -68,6 +71,18 @@ pub static CHECKS: &[Check] = &[
     Check {
         name: "crypto-basics/encrypt_with_label",
         run: crypto_basics::encrypt_with_label,
+    },
+    Check {
+        name: "key-schedule/epochs",
+        run: key_schedule::epochs,
+    },
+    Check {
+        name: "secret-tree/ratchets",
+        run: secret_tree::ratchets,
+    },
+    Check {
+        name: "message-protection/messages",
+        run: message_protection::messages,
     },
 ];
 
