@@ -87,6 +87,19 @@ pub enum Error {
     /// The sender has used every generation it is allowed in this epoch.
     GenerationsExhausted,
 
+    // ---- ratchet tree (RFC 9420 §7, §12.4.3.1) ----
+    /// A LeafNode failed validation (§7.3); a bad signature is
+    /// [`Error::InvalidSignature`] instead.
+    InvalidLeafNode {
+        /// Which rule was broken.
+        reason: &'static str,
+    },
+    /// A ratchet tree failed validation (§7.9, §12.4.3.1).
+    InvalidTree {
+        /// Which rule was broken.
+        reason: &'static str,
+    },
+
     // ---- framing (RFC 9420 §6) ----
     /// The message belongs to another group.
     WrongGroup,
@@ -137,6 +150,8 @@ impl fmt::Display for Error {
                 write!(f, "generation {generation} beyond the forward distance")
             }
             Error::GenerationsExhausted => f.write_str("sender generations exhausted"),
+            Error::InvalidLeafNode { reason } => write!(f, "invalid leaf node: {reason}"),
+            Error::InvalidTree { reason } => write!(f, "invalid ratchet tree: {reason}"),
             Error::WrongGroup => f.write_str("message for another group"),
             Error::WrongEpoch { epoch } => write!(f, "message for epoch {epoch}"),
             Error::WrongWireFormat => f.write_str("wire format cannot carry this content"),

@@ -75,4 +75,4 @@ impl Encode for Node<'_> {
 
 /// `optional<Node> ratchet_tree<V>` (§12.4.3.3), as received. Trailing
 /// blank nodes are omitted, so the length need not be `2^k - 1`.
-pub type RatchetTree<'a> = List<'a, Option<Node<'a>>>;
+pub type NodeList<'a> = List<'a, Option<Node<'a>>>;

@@ -15,7 +15,7 @@ use mls_nostd::framing::{AuthenticatedContent, MlsMessage};
 use mls_nostd::key_package::KeyPackage;
 use mls_nostd::proposal::{Proposal, ReInit};
 use mls_nostd::psk::PreSharedKeyId;
-use mls_nostd::tree::{LeafNode, RatchetTree};
+use mls_nostd::tree::{LeafNode, NodeList};
 use mls_nostd::welcome::GroupSecrets;
 use serde_json::Value;
 
@@ -32,7 +32,7 @@ const FIELDS: &[(&str, DecodeFn)] = &[
     ("mls_welcome", dec!(MlsMessage)),
     ("mls_group_info", dec!(MlsMessage)),
     ("mls_key_package", dec!(MlsMessage)),
-    ("ratchet_tree", dec!(RatchetTree)),
+    ("ratchet_tree", dec!(NodeList)),
     ("group_secrets", dec!(GroupSecrets)),
     ("add_proposal", dec!(KeyPackage)),
     ("update_proposal", dec!(LeafNode)),

@@ -10,7 +10,7 @@ use mls_nostd::framing::{ContentType, MlsMessage, WireFormat};
 use mls_nostd::key_package::KeyPackage;
 use mls_nostd::proposal::ReInit;
 use mls_nostd::psk::PreSharedKeyId;
-use mls_nostd::tree::{LeafNode, RatchetTree};
+use mls_nostd::tree::{LeafNode, NodeList};
 use mls_nostd::welcome::GroupSecrets;
 use serde_json::Value;
 
@@ -47,7 +47,7 @@ fn check_case(case: &Value) -> Result<Option<u16>, String> {
     message("mls_welcome", &hex(case, "mls_welcome")?, WireFormat::Welcome)?;
     message("mls_group_info", &hex(case, "mls_group_info")?, WireFormat::GroupInfo)?;
     let tree = hex(case, "ratchet_tree")?;
-    let t: RatchetTree = roundtrip("ratchet_tree", &tree)?;
+    let t: NodeList = roundtrip("ratchet_tree", &tree)?;
     if t.is_empty() {
         return Err("empty ratchet tree".into());
     }

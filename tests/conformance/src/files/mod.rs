@@ -13,6 +13,8 @@ mod psk_secret;
 mod secret_tree;
 mod transcript_hashes;
 mod tree_math;
+mod tree_operations;
+mod tree_validation;
 
 /// Every official file, in the order of the vectors' README, with its
 /// checker; `None` means this implementation does not check it yet, and
@@ -28,8 +30,8 @@ pub const FILES: &[(&str, Option<Checker>)] = &[
     ("transcript-hashes.json", Some(transcript_hashes::check)),
     ("welcome.json", None),
     ("message-protection.json", Some(message_protection::check)),
-    ("tree-validation.json", None),
-    ("tree-operations.json", None),
+    ("tree-validation.json", Some(tree_validation::check)),
+    ("tree-operations.json", Some(tree_operations::check)),
     ("treekem.json", None),
     ("passive-client-welcome.json", None),
     ("passive-client-handling-commit.json", None),

@@ -1,0 +1,142 @@
+//! The `ratchet_tree` encoding (RFC 9420 §12.4.3.3): reading a received
+//! tree into a [`RatchetTree`] and writing one out, truncated.
+
+use super::{Node, NodeList, ParentSlot, RatchetTree};
+use crate::codec::{Encode, Writer};
+use crate::crypto::{HashOutput, HpkePublicKey};
+use crate::error::{Error, Result};
+use crate::tree_math::{self, level};
+
+const UNMERGED: Error = Error::InvalidTree {
+    reason: "unmerged leaves not sorted, not non-blank descendants, or inconsistent",
+};
+
+impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTES> {
+    /// Replaces the tree with a received `ratchet_tree` (§12.4.3.3).
+    ///
+    /// Checks the structure: node kinds at their positions, no trailing
+    /// blank, capacity, and that every `unmerged_leaves` list is exactly the
+    /// sorted set a valid tree implies (§7.1, §12.4.3.1). Hashes and
+    /// signatures are checked by [`Self::validate`]. Everything is checked
+    /// before the tree changes, so on error it is as it was.
+    pub fn import(&mut self, nodes: &NodeList<'_>) -> Result<()> {
+        let n = u32::try_from(nodes.len()).map_err(|_| Error::CapacityExceeded { what: "leaves" })?;
+        if n == 0 || nodes.iter().last().flatten().is_none() {
+            return Err(Error::Malformed {
+                reason: "ratchet tree empty or with a trailing blank node",
+            });
+        }
+        let width = (n / 2 + 1).next_power_of_two();
+        if width as usize > LEAVES {
+            return Err(Error::CapacityExceeded { what: "leaves" });
+        }
+        // Each leaf's presence and highest level of unmergedness, as the
+        // received lists state them (2 bytes a leaf of stack).
+        let mut present = [false; LEAVES];
+        let mut top = [0u8; LEAVES];
+        for (i, node) in nodes.iter().enumerate() {
+            let x = i as u32;
+            match (x % 2, node) {
+                (_, None) => {}
+                (0, Some(Node::Leaf(l))) => {
+                    if l.encoded_len() > LEAF_BYTES {
+                        return Err(Error::CapacityExceeded { what: "leaf node size" });
+                    }
+                    if let Some(p) = present.get_mut((x / 2) as usize) {
+                        *p = true;
+                    }
+                }
+                (1, Some(Node::Parent(p))) => {
+                    HpkePublicKey::from_slice(p.encryption_key)?;
+                    HashOutput::from_slice(p.parent_hash)?;
+                    if p.encryption_key.is_empty() {
+                        return Err(Error::InvalidLength {
+                            field: "encryption_key",
+                        });
+                    }
+                    for l in p.unmerged_leaves.iter() {
+                        let t = top.get_mut(l as usize).ok_or(UNMERGED)?;
+                        *t = (*t).max(level(x) as u8);
+                    }
+                }
+                _ => {
+                    return Err(Error::Malformed {
+                        reason: "node type does not match its position",
+                    });
+                }
+            }
+        }
+        // The lists the levels imply must be exactly the lists received.
+        for (i, node) in nodes.iter().enumerate() {
+            let Some(Node::Parent(p)) = node else { continue };
+            let x = i as u32;
+            let k = level(x);
+            let first = (x >> (k + 1)) << k;
+            let implied = (first..(first + (1 << k)).min(width)).filter(|&l| {
+                present.get(l as usize).copied().unwrap_or(false)
+                    && top.get(l as usize).is_some_and(|&t| u32::from(t) >= k)
+            });
+            if !p.unmerged_leaves.iter().eq(implied) {
+                return Err(UNMERGED);
+            }
+        }
+
+        self.clear();
+        self.width = width;
+        for (i, node) in nodes.iter().enumerate() {
+            let x = i / 2;
+            match node {
+                Some(Node::Leaf(l)) => {
+                    if let (Some(slot), Some(&t)) = (self.leaves.get_mut(x), top.get(x)) {
+                        slot.len = l.encode_to(&mut slot.bytes)? as u16;
+                        slot.unmerged_top = t;
+                    }
+                }
+                Some(Node::Parent(p)) => {
+                    if let Some(slot) = self.parents.get_mut(x) {
+                        *slot = ParentSlot {
+                            encryption_key: HpkePublicKey::from_slice(p.encryption_key)?,
+                            parent_hash: HashOutput::from_slice(p.parent_hash)?,
+                        };
+                    }
+                }
+                None => {}
+            }
+        }
+        Ok(())
+    }
+
+    /// Index of the last non-blank node; `None` for an empty tree.
+    fn last_non_blank(&self) -> Option<u32> {
+        (0..tree_math::node_width(self.width))
+            .rev()
+            .find(|&x| !self.is_blank(x))
+    }
+}
+
+/// Writes `optional<Node> ratchet_tree<V>` without trailing blank nodes.
+impl<const LEAVES: usize, const LEAF_BYTES: usize> Encode for RatchetTree<LEAVES, LEAF_BYTES> {
+    fn encode(&self, w: &mut Writer<'_>) {
+        let end = self.last_non_blank().map_or(0, |x| x + 1);
+        w.vec(|w| {
+            for x in 0..end {
+                match tree_math::node_to_leaf(x) {
+                    Some(leaf) => match self.leaf_bytes(leaf) {
+                        Some(b) => {
+                            w.u8(1);
+                            w.u8(1);
+                            w.put(b);
+                        }
+                        None => w.u8(0),
+                    },
+                    None if self.is_blank(x) => w.u8(0),
+                    None => {
+                        w.u8(1);
+                        w.u8(2);
+                        self.encode_parent(x, w);
+                    }
+                }
+            }
+        });
+    }
+}

@@ -1,0 +1,235 @@
+//! LeafNode validation (RFC 9420 §7.3) and the validation of a whole tree
+//! when joining (§12.4.3.1, parent hashes per §7.9.2).
+
+use super::{LeafNode, LeafNodeSource, RatchetTree};
+use crate::crypto::CipherSuite;
+use crate::error::{Error, Result};
+use crate::extension::{self, RequiredCapabilities};
+use crate::proposal::proposal_type;
+use crate::tree_math::{self, left, level, right};
+
+/// The time LeafNode lifetimes are checked against. A device without a
+/// clock says so explicitly, and lifetimes are then not checked (§7.3 makes
+/// the check RECOMMENDED for received leaves).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Now {
+    /// Seconds since the Unix epoch.
+    UnixSeconds(u64),
+    /// No trustworthy clock.
+    NoClock,
+}
+
+/// The group parameters a LeafNode is checked against (§7.3).
+#[derive(Debug, Clone, Copy)]
+pub struct LeafCheck<'a> {
+    /// The group's id, signed by `update` and `commit` leaves.
+    pub group_id: &'a [u8],
+    /// The current time.
+    pub now: Now,
+    /// The longest `not_after - not_before` accepted (§7.2 asks every
+    /// application to set one); `None` accepts any.
+    pub max_lifetime: Option<u64>,
+    /// The group's `required_capabilities`, if any.
+    pub required: Option<RequiredCapabilities<'a>>,
+}
+
+/// Where a LeafNode was found, which fixes its `leaf_node_source` (§7.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum LeafContext {
+    /// In a KeyPackage: source `key_package`.
+    KeyPackage,
+    /// In an Update proposal: source `update`.
+    Update,
+    /// In an UpdatePath: source `commit`.
+    Commit,
+    /// In a ratchet tree: any source.
+    Tree,
+}
+
+fn reject(reason: &'static str) -> Error {
+    Error::InvalidLeafNode { reason }
+}
+
+/// Checks everything about one LeafNode that does not involve the other
+/// members (§7.3): source, signature, lifetime, own capabilities and the
+/// group's required capabilities. `leaf_index` is the leaf it occupies (or
+/// will occupy). Credential validation with the Authentication Service, and
+/// uniqueness across the group, are the caller's.
+pub fn validate_leaf_node<S: CipherSuite>(
+    suite: &S,
+    leaf: &LeafNode<'_>,
+    leaf_index: u32,
+    context: LeafContext,
+    check: &LeafCheck<'_>,
+) -> Result<()> {
+    let source_ok = matches!(
+        (context, leaf.source),
+        (LeafContext::Tree, _)
+            | (LeafContext::KeyPackage, LeafNodeSource::KeyPackage(_))
+            | (LeafContext::Update, LeafNodeSource::Update)
+            | (LeafContext::Commit, LeafNodeSource::Commit { .. })
+    );
+    if !source_ok {
+        return Err(reject("leaf_node_source does not match where the leaf appears"));
+    }
+    if leaf.signature_key.len() != S::SIGNATURE_PUBLIC_KEY_LEN {
+        return Err(reject("signature_key has the wrong length for the suite"));
+    }
+    if leaf.encryption_key.len() != S::KEM_PUBLIC_KEY_LEN {
+        return Err(reject("encryption_key has the wrong length for the suite"));
+    }
+    leaf.verify(suite, check.group_id, leaf_index)?;
+
+    if let LeafNodeSource::KeyPackage(life) = leaf.source {
+        if life.not_before > life.not_after {
+            return Err(reject("lifetime ends before it starts"));
+        }
+        if check
+            .max_lifetime
+            .is_some_and(|max| life.not_after - life.not_before > max)
+        {
+            return Err(reject("lifetime longer than the application allows"));
+        }
+        if let Now::UnixSeconds(t) = check.now
+            && !(life.not_before..=life.not_after).contains(&t)
+        {
+            return Err(reject("outside its lifetime"));
+        }
+    }
+
+    let caps = &leaf.capabilities;
+    if !caps.credentials.iter().any(|c| c == leaf.credential.credential_type()) {
+        return Err(reject("own credential type not in capabilities"));
+    }
+    let listed = |t: u16| caps.extensions.iter().any(|e| e == t);
+    if !leaf
+        .extensions
+        .iter()
+        .all(|e| extension::extension_type::is_default(e.extension_type) || listed(e.extension_type))
+    {
+        return Err(reject("extension not listed in capabilities"));
+    }
+    if !extension::types_are_unique(&leaf.extensions) {
+        return Err(reject("duplicate extension type"));
+    }
+    if let Some(req) = &check.required {
+        let ext_ok = req
+            .extension_types
+            .iter()
+            .all(|t| extension::extension_type::is_default(t) || listed(t));
+        let props = |t: u16| proposal_type::is_default(t) || caps.proposals.iter().any(|p| p == t);
+        let creds = |t: u16| caps.credentials.iter().any(|c| c == t);
+        if !ext_ok || !req.proposal_types.iter().all(props) || !req.credential_types.iter().all(creds) {
+            return Err(reject("does not support the group's required capabilities"));
+        }
+    }
+    Ok(())
+}
+
+fn invalid(reason: &'static str) -> Error {
+    Error::InvalidTree { reason }
+}
+
+impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTES> {
+    /// Validates a received tree as a joiner must (§12.4.3.1): every leaf
+    /// (§7.3, each checked once), credential types supported by all,
+    /// unique keys, and every non-blank parent parent-hash valid (§7.9.2).
+    /// The caller compares [`Self::tree_hash`] with the GroupInfo's. Only the
+    /// hash cache changes.
+    pub fn validate<S: CipherSuite>(&mut self, suite: &S, check: &LeafCheck<'_>) -> Result<()> {
+        for (i, leaf) in self.members() {
+            validate_leaf_node(suite, &leaf, i, LeafContext::Tree, check)?;
+        }
+        self.check_credentials_supported()?;
+        self.check_unique_keys()?;
+        for node in (1..tree_math::node_width(self.width)).step_by(2) {
+            if self.parent(node).is_some() && self.parent_hash_chains(suite, node) != 1 {
+                return Err(invalid("parent node is not parent-hash valid"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every member's credential type is in every member's capabilities.
+    fn check_credentials_supported(&self) -> Result<()> {
+        for (_, a) in self.members() {
+            let t = a.credential.credential_type();
+            if !self
+                .members()
+                .all(|(_, b)| b.capabilities.credentials.iter().any(|c| c == t))
+            {
+                return Err(invalid("a credential type is not supported by every member"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Signature keys are unique among leaves; encryption keys among all
+    /// nodes (§7.3, §12.4.3.1).
+    fn check_unique_keys(&self) -> Result<()> {
+        let n = tree_math::node_width(self.width);
+        for (i, a) in self.members() {
+            if self.members().any(|(j, b)| j > i && b.signature_key == a.signature_key) {
+                return Err(invalid("duplicate signature key"));
+            }
+        }
+        for x in 0..n {
+            let Some(k) = self.encryption_key(x) else { continue };
+            if (x + 1..n).any(|y| self.encryption_key(y) == Some(k)) {
+                return Err(invalid("duplicate encryption key"));
+            }
+        }
+        Ok(())
+    }
+
+    /// How many descendants D of parent `node` make it parent-hash valid
+    /// (§7.9.2): D's parent hash is `node`'s parent hash with the other
+    /// child as copath child, and the rest of the resolution of D's side
+    /// is exactly `node`'s unmerged leaves on that side.
+    fn parent_hash_chains<S: CipherSuite>(&mut self, suite: &S, node: u32) -> usize {
+        let (Some(l), Some(r)) = (left(node), right(node)) else {
+            return 0;
+        };
+        let k = level(node);
+        let mut found = 0;
+        for (child, sibling) in [(l, r), (r, l)] {
+            let Some(ph) = self.parent_hash_of(suite, node, sibling) else {
+                continue;
+            };
+            let (mut total, mut unmerged_at_node, mut matches) = (0usize, 0usize, 0usize);
+            self.resolution(child, &mut |d| {
+                total += 1;
+                let leaf_unmerged = tree_math::node_to_leaf(d)
+                    .and_then(|i| self.leaf_slot(i))
+                    .is_some_and(|s| s.len != 0 && u32::from(s.unmerged_top) >= k);
+                if leaf_unmerged {
+                    unmerged_at_node += 1;
+                } else if self.node_parent_hash(d).is_some_and(|h| h == ph.as_slice()) {
+                    matches += 1;
+                }
+            });
+            let unmerged_on_side = self
+                .unmerged_leaves(node)
+                .filter(|&i| self.leaf_range(child).contains(&i))
+                .count();
+            if total.checked_sub(1) == Some(unmerged_at_node) && unmerged_on_side == unmerged_at_node {
+                found += matches;
+            }
+        }
+        found
+    }
+
+    /// The `parent_hash` a node carries: a parent's field, or a `commit`
+    /// leaf's.
+    fn node_parent_hash(&self, node: u32) -> Option<&[u8]> {
+        match tree_math::node_to_leaf(node) {
+            Some(i) => match self.leaf(i)?.source {
+                LeafNodeSource::Commit { parent_hash } => Some(parent_hash),
+                _ => None,
+            },
+            None => self.parent(node).map(|p| p.parent_hash),
+        }
+    }
+}
