@@ -162,16 +162,59 @@ impl<'a> LeafNode<'a> {
                 reason: "leaf node was not decoded",
             });
         }
-        let mut hdr = [0u8; 4];
-        let n = encode_varint(group_id.len(), &mut hdr);
-        let index = leaf_index.to_be_bytes();
-        let hdr = hdr.get(..n).ok_or(Error::VectorTooLong)?;
-        let parts: &[&[u8]] = match self.source {
-            LeafNodeSource::KeyPackage(_) => &[self.signed_bytes],
-            _ => &[self.signed_bytes, hdr, group_id, &index],
-        };
-        labels::verify_with_label(suite, self.signature_key, b"LeafNodeTBS", parts, self.signature)
+        with_tbs(self.signed_bytes, &self.source, group_id, leaf_index, |parts| {
+            labels::verify_with_label(suite, self.signature_key, LABEL, parts, self.signature)
+        })
     }
+}
+
+const LABEL: &[u8] = b"LeafNodeTBS";
+
+/// Calls `f` with `LeafNodeTBS` in parts: the encoded fields before the
+/// signature, then for `update` and `commit` leaves `group_id<V>` and
+/// `leaf_index` (§7.2).
+fn with_tbs<T>(
+    content: &[u8],
+    source: &LeafNodeSource<'_>,
+    group_id: &[u8],
+    leaf_index: u32,
+    f: impl FnOnce(&[&[u8]]) -> Result<T>,
+) -> Result<T> {
+    let mut hdr = [0u8; 4];
+    let n = encode_varint(group_id.len(), &mut hdr);
+    let hdr = hdr.get(..n).ok_or(Error::VectorTooLong)?;
+    let index = leaf_index.to_be_bytes();
+    match source {
+        LeafNodeSource::KeyPackage(_) => f(&[content]),
+        _ => f(&[content, hdr, group_id, &index]),
+    }
+}
+
+/// Encodes `leaf` with a fresh signature by `signature_key` into `out`
+/// (§7.2); the fields before the signature are taken from `leaf`, its
+/// `signature` and `signed_bytes` are ignored. Returns the length.
+pub fn sign_leaf_node<S: CipherSuite>(
+    suite: &S,
+    leaf: &LeafNode<'_>,
+    signature_key: &[u8],
+    group_id: &[u8],
+    leaf_index: u32,
+    out: &mut [u8],
+) -> Result<usize> {
+    let mut w = Writer::new(out);
+    leaf.encode_content(&mut w);
+    let content_len = w.finish()?;
+    let content = out.get(..content_len).ok_or(Error::Truncated)?;
+    let signature = with_tbs(content, &leaf.source, group_id, leaf_index, |parts| {
+        labels::sign_with_label(suite, signature_key, LABEL, parts)
+    })?;
+    let mut w = Writer::new(out.get_mut(content_len..).ok_or(Error::Truncated)?);
+    w.vec_bytes(&signature);
+    let n = w.len();
+    w.finish().map_err(|_| Error::BufferTooSmall {
+        needed: content_len + n,
+    })?;
+    Ok(content_len + n)
 }
 
 impl<'a> Decode<'a> for LeafNode<'a> {

@@ -24,7 +24,7 @@ mod paths;
 mod validate;
 
 pub use hash::parent_hash;
-pub use leaf_node::{Capabilities, LeafNode, LeafNodeSource, Lifetime};
+pub use leaf_node::{Capabilities, LeafNode, LeafNodeSource, Lifetime, sign_leaf_node};
 pub use node::{Node, NodeList, ParentNode};
 pub use validate::{LeafCheck, LeafContext, Now, validate_leaf_node};
 

@@ -47,4 +47,5 @@ vector_tests! {
     message_protection => "message-protection.json",
     tree_validation => "tree-validation.json",
     tree_operations => "tree-operations.json" [1],
+    treekem => "treekem.json",
 }

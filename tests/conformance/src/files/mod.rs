@@ -15,6 +15,7 @@ mod transcript_hashes;
 mod tree_math;
 mod tree_operations;
 mod tree_validation;
+mod treekem;
 
 /// Every official file, in the order of the vectors' README, with its
 /// checker; `None` means this implementation does not check it yet, and
@@ -32,7 +33,7 @@ pub const FILES: &[(&str, Option<Checker>)] = &[
     ("message-protection.json", Some(message_protection::check)),
     ("tree-validation.json", Some(tree_validation::check)),
     ("tree-operations.json", Some(tree_operations::check)),
-    ("treekem.json", None),
+    ("treekem.json", Some(treekem::check)),
     ("passive-client-welcome.json", None),
     ("passive-client-handling-commit.json", None),
     ("passive-client-random.json", None),
