@@ -48,6 +48,15 @@ fn path_parent_hashes<S: CipherSuite, const L: usize, const B: usize>(
     Ok((hashes, above, n))
 }
 
+/// An UpdatePath that [`check_path`] accepted: the parent hashes its
+/// nodes get when merged.
+#[derive(Debug, Clone)]
+pub struct CheckedPath {
+    sender: u32,
+    parent_hashes: [HashOutput; MAX_DEPTH],
+    len: usize,
+}
+
 /// Checks a received UpdatePath from `sender` against the tree after the
 /// commit's proposals, changing nothing but the hash cache: the LeafNode
 /// (§7.3, source `commit`), key uniqueness, the path length, and the leaf's
@@ -58,7 +67,7 @@ pub fn check_path<S: CipherSuite, const L: usize, const B: usize>(
     sender: u32,
     path: &UpdatePath<'_>,
     check: &LeafCheck<'_>,
-) -> Result<()> {
+) -> Result<CheckedPath> {
     let leaf = &path.leaf_node;
     validate_leaf_node(suite, leaf, sender, LeafContext::Commit, check)?;
     if leaf.encoded_len() > B {
@@ -74,22 +83,26 @@ pub fn check_path<S: CipherSuite, const L: usize, const B: usize>(
     {
         return Err(invalid("leaf signature key used by another member"));
     }
-    let (_, leaf_hash, _) = path_parent_hashes(suite, tree, sender, path)?;
+    let (parent_hashes, leaf_hash, len) = path_parent_hashes(suite, tree, sender, path)?;
     match leaf.source {
-        LeafNodeSource::Commit { parent_hash } if parent_hash == leaf_hash.as_slice() => Ok(()),
+        LeafNodeSource::Commit { parent_hash } if parent_hash == leaf_hash.as_slice() => Ok(CheckedPath {
+            sender,
+            parent_hashes,
+            len,
+        }),
         _ => Err(invalid("leaf parent hash does not match the path")),
     }
 }
 
-/// Merges a checked UpdatePath into the tree (§7.5): the sender's new leaf,
-/// its direct path blanked, and the filtered direct path set.
-pub fn merge_path<S: CipherSuite, const L: usize, const B: usize>(
-    suite: &S,
+/// Merges an UpdatePath that [`check_path`] accepted, on the same tree,
+/// into it (§7.5): the sender's new leaf, its direct path blanked, and the
+/// filtered direct path set.
+pub fn merge_path<const L: usize, const B: usize>(
     tree: &mut RatchetTree<L, B>,
-    sender: u32,
     path: &UpdatePath<'_>,
+    checked: &CheckedPath,
 ) -> Result<()> {
-    let (hashes, _, n) = path_parent_hashes(suite, tree, sender, path)?;
+    let (sender, hashes, n) = (checked.sender, &checked.parent_hashes, checked.len);
     let mut nodes = [0u32; MAX_DEPTH];
     for (slot, (node, _)) in nodes.iter_mut().zip(tree.filtered_direct_path(sender)) {
         *slot = node;

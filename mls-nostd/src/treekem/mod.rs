@@ -7,7 +7,7 @@ mod create;
 mod keys;
 mod wire;
 
-pub use apply::{DecryptedPath, check_path, decrypt_path, merge_path};
+pub use apply::{CheckedPath, DecryptedPath, check_path, decrypt_path, merge_path};
 pub use create::{CreatedPath, create_path, encrypt_path, update_path_len};
 pub use keys::{MAX_DEPTH, PathKeys, node_key_pair};
 pub use wire::{HpkeCiphertext, UpdatePath, UpdatePathNode};

@@ -54,8 +54,8 @@ impl Ctx {
         path: &UpdatePath,
     ) -> Result<(Box<HostTree>, Vec<u8>), String> {
         let mut tree = self.tree.clone();
-        ctx("check path", check_path(s, &mut tree, sender, path, &self.check()))?;
-        ctx("merge path", merge_path(s, &mut tree, sender, path))?;
+        let checked = ctx("check path", check_path(s, &mut tree, sender, path, &self.check()))?;
+        ctx("merge path", merge_path(&mut tree, path, &checked))?;
         let th = tree.tree_hash(s);
         let gc = self.group_context(&th)?;
         Ok((tree, gc))
