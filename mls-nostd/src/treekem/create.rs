@@ -102,7 +102,10 @@ pub fn create_path<S: CipherSuite, R: CryptoRng, const L: usize, const B: usize>
         ..*template
     };
     let mut buf = [0u8; B];
-    let len = sign_leaf_node(suite, &new_leaf, signature_key, group_id, me, &mut buf)?;
+    let len = sign_leaf_node(suite, &new_leaf, signature_key, group_id, me, &mut buf).map_err(|e| match e {
+        Error::BufferTooSmall { .. } => Error::CapacityExceeded { what: "leaf node size" },
+        e => e,
+    })?;
     let leaf_bytes = buf.get(..len).ok_or(Error::Truncated)?;
 
     // Nothing can fail past this point but the tree update itself, which

@@ -3,6 +3,7 @@
 //! ```text
 //! cargo xtask test [--keep-going]   the whole test suite, in order, failing fast
 //! cargo xtask size                  flash, static RAM and peak stack of the firmware
+//! cargo xtask tree-size             memory of a ratchet tree at 16 to 256 members
 //! ```
 //!
 //! `cargo xtask` is an alias (in `.cargo/config.toml`) for
@@ -33,6 +34,8 @@ tasks:
                        step (--keep-going: run every step, fail at the end)
   size                 build the firmware (release) and print flash, static RAM and peak
                        stack as a markdown table
+  tree-size            print the memory a ratchet tree takes at 16 to 256 members
+                       (suite 1), as a markdown table
   help                 print this";
 
 fn main() -> ExitCode {
@@ -42,6 +45,13 @@ fn main() -> ExitCode {
         ["test"] => steps::test(false),
         ["test", "--keep-going"] => steps::test(true),
         ["size"] => match size::report() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        ["tree-size"] => match steps::tree_size() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");

@@ -87,8 +87,28 @@ fn steps() -> Vec<Step> {
         step("firmware on QEMU mps2-an386", firmware_passes),
         step("corrupted firmware fails (MLS_FW_CORRUPT=1)", corrupted_firmware_fails),
         step("size report", size::report),
+        step("ratchet tree size table (suite 1)", tree_size),
     ]);
     steps
+}
+
+/// The cargo command that prints the ratchet tree size table: an example of
+/// mls-nostd built with suite 1 only, so keys are sized for it.
+pub const TREE_SIZE: &[&str] = &[
+    "run",
+    "--release",
+    "-p",
+    "mls-nostd",
+    "--no-default-features",
+    "--features",
+    "suite-1",
+    "--example",
+    "tree_size",
+];
+
+/// Prints the ratchet tree size table.
+pub fn tree_size() -> Result<(), String> {
+    cmd::run(&mut cmd::cargo(TREE_SIZE))
 }
 
 /// The firmware must exit 0 with every check passed.
