@@ -13,7 +13,7 @@ use mls_nostd::codec::{Encode, List};
 use mls_nostd::credential::Credential;
 use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, SignaturePrivateKey};
 use mls_nostd::secret_tree::SecretTree;
-use mls_nostd::tree::{Capabilities, LeafNode, LeafNodeSource, Lifetime, RatchetTree, sign_leaf_node};
+use mls_nostd::tree::{Capabilities, LeafNode, LeafNodeSource, Lifetime, RatchetTree, Stage, TreeRead, sign_leaf_node};
 use mls_nostd::treekem::{PathKeys, create_path};
 use rand_core::SeedableRng;
 
@@ -49,6 +49,7 @@ fn leaf(rng: &mut Rng, id: u32) -> (Vec<u8>, SignaturePrivateKey) {
         extensions: List::empty(),
         signature: &[],
         signed_bytes: &[],
+        raw: &[],
     };
     let mut buf = [0u8; 512];
     let n = sign_leaf_node(&SUITE, &node, sig_sk.as_slice(), GROUP_ID, id, &mut buf).expect("sign");
@@ -79,16 +80,22 @@ fn measure<const N: usize>() -> Row {
     for i in 0..N as u32 {
         let bytes = tree.leaf_bytes(i).expect("leaf").to_vec();
         let template = mls_nostd::codec::Decode::decode_exact(&bytes).expect("decode");
+        let mut stage = Stage::new(&*tree);
+        let mut leaf_buf = [0u8; LEAF_BYTES];
+        let sk = keys[i as usize].as_slice();
         create_path(
             &SUITE,
-            &mut tree,
+            &tree,
+            &mut stage,
             i,
             &template,
-            keys[i as usize].as_slice(),
+            sk,
             GROUP_ID,
             &mut rng,
+            &mut leaf_buf,
         )
         .expect("path");
+        stage.apply(&mut tree);
     }
     let largest_leaf = (0..N as u32)
         .filter_map(|i| tree.leaf_bytes(i))

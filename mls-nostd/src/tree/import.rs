@@ -1,11 +1,11 @@
 //! The `ratchet_tree` encoding (RFC 9420 §12.4.3.3): reading a received
 //! tree into a [`RatchetTree`] and writing one out, truncated.
 
-use super::{Node, NodeList, ParentSlot, RatchetTree};
+use super::{Node, NodeList, ParentSlot, RatchetTree, TreeRead};
 use crate::codec::{Encode, Writer};
 use crate::crypto::{HashOutput, HpkePublicKey};
 use crate::error::{Error, Result};
-use crate::tree_math::{self, level};
+use crate::tree_math::level;
 
 const UNMERGED: Error = Error::InvalidTree {
     reason: "unmerged leaves not sorted, not non-blank descendants, or inconsistent",
@@ -105,38 +105,11 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTE
         }
         Ok(())
     }
-
-    /// Index of the last non-blank node; `None` for an empty tree.
-    fn last_non_blank(&self) -> Option<u32> {
-        (0..tree_math::node_width(self.width))
-            .rev()
-            .find(|&x| !self.is_blank(x))
-    }
 }
 
 /// Writes `optional<Node> ratchet_tree<V>` without trailing blank nodes.
 impl<const LEAVES: usize, const LEAF_BYTES: usize> Encode for RatchetTree<LEAVES, LEAF_BYTES> {
     fn encode(&self, w: &mut Writer<'_>) {
-        let end = self.last_non_blank().map_or(0, |x| x + 1);
-        w.vec(|w| {
-            for x in 0..end {
-                match tree_math::node_to_leaf(x) {
-                    Some(leaf) => match self.leaf_bytes(leaf) {
-                        Some(b) => {
-                            w.u8(1);
-                            w.u8(1);
-                            w.put(b);
-                        }
-                        None => w.u8(0),
-                    },
-                    None if self.is_blank(x) => w.u8(0),
-                    None => {
-                        w.u8(1);
-                        w.u8(2);
-                        self.encode_parent(x, w);
-                    }
-                }
-            }
-        });
+        self.encode_tree(w)
     }
 }

@@ -141,6 +141,9 @@ pub struct LeafNode<'a> {
     /// The received encoding of every field before `signature`; empty for a
     /// leaf node that was not decoded.
     pub signed_bytes: &'a [u8],
+    /// The whole received encoding; empty for a leaf node that was not
+    /// decoded.
+    pub raw: &'a [u8],
 }
 
 impl<'a> LeafNode<'a> {
@@ -219,6 +222,15 @@ pub fn sign_leaf_node<S: CipherSuite>(
 
 impl<'a> Decode<'a> for LeafNode<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
+        let (mut leaf, raw) = r.with_bytes(Self::decode_fields)?;
+        leaf.raw = raw;
+        Ok(leaf)
+    }
+}
+
+impl<'a> LeafNode<'a> {
+    /// Reads every field; `raw` is set by the caller.
+    fn decode_fields(r: &mut Reader<'a>) -> Result<Self> {
         let ((encryption_key, signature_key, credential, capabilities, source, extensions), signed_bytes) = r
             .with_bytes(|r| {
                 Ok((
@@ -239,6 +251,7 @@ impl<'a> Decode<'a> for LeafNode<'a> {
             extensions,
             signature: r.vec_bytes()?,
             signed_bytes,
+            raw: &[],
         })
     }
 }

@@ -20,17 +20,19 @@ mod hash;
 mod import;
 mod leaf_node;
 mod node;
-mod paths;
+mod read;
+mod stage;
 mod validate;
 
 pub use hash::parent_hash;
 pub use leaf_node::{Capabilities, LeafNode, LeafNodeSource, Lifetime, sign_leaf_node};
 pub use node::{Node, NodeList, ParentNode};
-pub use validate::{LeafCheck, LeafContext, Now, validate_leaf_node};
+pub use read::{ParentRef, TreeRead};
+pub use stage::{MAX_PATH, Stage, Staged};
+pub use validate::{LeafCheck, LeafContext, Now, check_leaf_unique, validate_leaf_node};
 
-use crate::codec::{Decode, Writer};
 use crate::crypto::{HashOutput, HpkePublicKey};
-use crate::tree_math::{self, level};
+use crate::tree_math;
 
 /// `unmerged_top` of a leaf that is unmerged at every non-blank ancestor.
 const UNMERGED_ALL: u8 = u8::MAX;
@@ -91,17 +93,6 @@ pub struct RatchetTree<const LEAVES: usize, const LEAF_BYTES: usize> {
     hashes: [HashOutput; LEAVES],
 }
 
-/// A non-blank parent node of a [`RatchetTree`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ParentRef<'t> {
-    /// Node index.
-    pub node: u32,
-    /// `encryption_key`.
-    pub encryption_key: &'t [u8],
-    /// `parent_hash`.
-    pub parent_hash: &'t [u8],
-}
-
 impl<const LEAVES: usize, const LEAF_BYTES: usize> Default for RatchetTree<LEAVES, LEAF_BYTES> {
     fn default() -> Self {
         Self::new()
@@ -112,7 +103,7 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> core::fmt::Debug for RatchetT
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("RatchetTree")
             .field("width", &self.width)
-            .field("members", &self.member_count())
+            .field("members", &TreeRead::member_count(self))
             .finish_non_exhaustive()
     }
 }
@@ -143,21 +134,6 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTE
         self.hashes.iter_mut().for_each(|h| *h = HashOutput::empty());
     }
 
-    /// Number of leaves, blank ones included: a power of two, 0 if empty.
-    pub fn width(&self) -> u32 {
-        self.width
-    }
-
-    /// The root's node index.
-    pub fn root(&self) -> u32 {
-        tree_math::root(self.width)
-    }
-
-    /// Number of non-blank leaves.
-    pub fn member_count(&self) -> usize {
-        self.leaves.iter().filter(|l| l.len != 0).count()
-    }
-
     fn leaf_slot(&self, leaf: u32) -> Option<&LeafSlot<LEAF_BYTES>> {
         if leaf >= self.width {
             return None;
@@ -171,80 +147,31 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTE
         }
         self.parents.get(usize::try_from(node / 2).ok()?)
     }
+}
 
-    /// The encoded LeafNode at `leaf`, if the leaf exists and is not blank.
-    pub fn leaf_bytes(&self, leaf: u32) -> Option<&[u8]> {
+impl<const LEAVES: usize, const LEAF_BYTES: usize> TreeRead for RatchetTree<LEAVES, LEAF_BYTES> {
+    fn width(&self) -> u32 {
+        self.width
+    }
+
+    fn leaf_bytes(&self, leaf: u32) -> Option<&[u8]> {
         self.leaf_slot(leaf)?.encoded()
     }
 
-    /// The LeafNode at `leaf`, if the leaf exists and is not blank.
-    pub fn leaf(&self, leaf: u32) -> Option<LeafNode<'_>> {
-        // Stored leaves were decoded before being stored.
-        LeafNode::decode_exact(self.leaf_bytes(leaf)?).ok()
-    }
-
-    /// The parent node `node`, if it exists and is not blank.
-    pub fn parent(&self, node: u32) -> Option<ParentRef<'_>> {
+    fn parent_fields(&self, node: u32) -> Option<(&[u8], &[u8])> {
         let p = self.parent_slot(node)?;
-        if p.encryption_key.is_empty() {
-            return None;
-        }
-        Some(ParentRef {
-            node,
-            encryption_key: &p.encryption_key,
-            parent_hash: &p.parent_hash,
-        })
+        (!p.encryption_key.is_empty()).then(|| (p.encryption_key.as_slice(), p.parent_hash.as_slice()))
     }
 
-    /// True when `node` is blank or outside the tree.
-    pub fn is_blank(&self, node: u32) -> bool {
-        match tree_math::node_to_leaf(node) {
-            Some(leaf) => self.leaf_bytes(leaf).is_none(),
-            None => self.parent(node).is_none(),
-        }
+    fn unmerged_top(&self, leaf: u32) -> u8 {
+        self.leaf_slot(leaf)
+            .filter(|s| s.len != 0)
+            .map_or(0, |s| s.unmerged_top)
     }
 
-    /// The HPKE public key of a non-blank node.
-    pub fn encryption_key(&self, node: u32) -> Option<&[u8]> {
-        match tree_math::node_to_leaf(node) {
-            Some(leaf) => self.leaf(leaf).map(|l| l.encryption_key),
-            None => self.parent(node).map(|p| p.encryption_key),
-        }
-    }
-
-    /// The non-blank leaves in order, with their index.
-    pub fn members(&self) -> impl Iterator<Item = (u32, LeafNode<'_>)> {
-        (0..self.width).filter_map(|i| Some((i, self.leaf(i)?)))
-    }
-
-    /// Leaf indices covered by the subtree rooted at `node`, clipped to the tree.
-    fn leaf_range(&self, node: u32) -> core::ops::Range<u32> {
-        let k = level(node);
-        let first = (node >> (k + 1)) << k;
-        first.min(self.width)..(first + (1 << k)).min(self.width)
-    }
-
-    /// `unmerged_leaves` of parent `node` (§7.1), in increasing order; empty
-    /// for a blank node.
-    pub fn unmerged_leaves(&self, node: u32) -> impl Iterator<Item = u32> + '_ {
-        let range = if self.parent(node).is_some() {
-            self.leaf_range(node)
-        } else {
-            0..0
-        };
-        let k = level(node);
-        range.filter(move |&l| {
-            self.leaf_slot(l)
-                .is_some_and(|s| s.len != 0 && u32::from(s.unmerged_top) >= k)
-        })
-    }
-
-    /// Writes the `ParentNode` of a non-blank parent (§7.1).
-    fn encode_parent(&self, node: u32, w: &mut Writer<'_>) {
-        let Some(p) = self.parent(node) else { return };
-        w.vec_bytes(p.encryption_key);
-        w.vec_bytes(p.parent_hash);
-        w.vec(|w| self.unmerged_leaves(node).for_each(|l| w.u32(l)));
+    fn cached_hash(&self, node: u32) -> Option<HashOutput> {
+        self.parent_slot(node)?;
+        self.hashes.get((node / 2) as usize).filter(|h| !h.is_empty()).copied()
     }
 }
 

@@ -2,11 +2,11 @@
 //! a change costs.
 
 use super::*;
-use crate::codec::{Encode, List};
+use crate::codec::{Decode, Encode, List};
 use crate::credential::Credential;
 use crate::crypto::{CipherSuite, Curve25519Aes128, Digest, HpkePrivateKey, SignaturePrivateKey};
 use crate::error::Error;
-use crate::treekem::{check_path, create_path, merge_path};
+use crate::treekem::{check_path, create_path, encrypt_path, merge_path, update_path_len};
 use core::cell::Cell;
 use rand_core::SeedableRng;
 use std::boxed::Box;
@@ -43,6 +43,7 @@ fn leaf(rng: &mut Rng, id: u32, source: LeafNodeSource<'_>) -> (Vec<u8>, Signatu
         extensions: List::empty(),
         signature: &[],
         signed_bytes: &[],
+        raw: &[],
     };
     let mut buf = [0u8; 512];
     let n = sign_leaf_node(&s, &node, sig_sk.as_slice(), b"group", id, &mut buf).unwrap();
@@ -284,47 +285,75 @@ fn commit_on_256_members_hashes_log_n_nodes() {
     let full = suite.take();
     assert_eq!(full, 2 * N as usize - 1, "first tree hash hashes every node");
 
-    // Member 77 commits with a path.
+    // Member 77 commits with a path, staged, then applied.
     let committer = 77;
     let template_bytes = tree.leaf_bytes(committer).unwrap().to_vec();
     let template = LeafNode::decode_exact(&template_bytes).unwrap();
-    let receiver_tree: Box<RatchetTree<256, 256>> = tree.clone();
+    let mut recv: Box<RatchetTree<256, 256>> = tree.clone();
     let sk = keys[committer as usize].as_slice();
-    let created = create_path(&suite, &mut tree, committer, &template, sk, b"group", &mut rng).unwrap();
+    let mut leaf_buf = [0u8; 256];
+    let mut stage = Stage::new(&*tree);
+    let created = create_path(
+        &suite,
+        &tree,
+        &mut stage,
+        committer,
+        &template,
+        sk,
+        b"group",
+        &mut rng,
+        &mut leaf_buf,
+    )
+    .unwrap();
     assert_eq!(created.len, 8);
-    let committer_path_hashes = suite.take();
-    let new_hash = tree.tree_hash(&suite);
-    let committer_tree_hashes = suite.take();
+    let committer_path = suite.take();
+    let view = stage.view(&tree);
+    let new_hash = view.hash_of(&suite, view.root());
+    let committer_staged = suite.take();
 
-    // A receiver checks and merges the same path.
     // No parent has a key yet, so the path is encrypted to all 255 others.
-    let len = crate::treekem::update_path_len::<Counting, 256, 256>(&tree, &created, &[]);
-    let mut out = std::vec![0u8; len];
+    let mut out = std::vec![0u8; update_path_len::<Counting>(&view, &created, &[])];
     let gc = [0u8; 8];
     let mut scratch = [0u8; 128];
-    let n = crate::treekem::encrypt_path(&suite, &tree, &created, &gc, &[], &mut scratch, &mut rng, &mut out).unwrap();
-    let path = crate::treekem::UpdatePath::decode_exact(&out[..n]).unwrap();
-    let mut recv = receiver_tree;
+    let n = encrypt_path(&suite, &view, &created, &gc, &[], &mut scratch, &mut rng, &mut out).unwrap();
+    stage.apply(&mut tree);
     suite.take();
+    assert_eq!(tree.tree_hash(&suite), new_hash);
+    let committer_applied = suite.take();
+
+    // A receiver checks and stages the same path, then applies it.
+    let path = crate::treekem::UpdatePath::decode_exact(&out[..n]).unwrap();
     let check = LeafCheck {
         group_id: b"group",
         now: Now::NoClock,
         max_lifetime: None,
         required: None,
     };
-    let checked = check_path(&suite, &mut recv, committer, &path, &check).unwrap();
-    merge_path(&mut recv, &path, &checked).unwrap();
+    let checked = check_path(&suite, &*recv, committer, &path, &check).unwrap();
+    let mut stage = Stage::new(&*recv);
+    merge_path(&mut stage, &recv, &path, &checked).unwrap();
+    let view = stage.view(&recv);
+    assert_eq!(view.hash_of(&suite, view.root()), new_hash);
+    let receiver_staged = suite.take();
+    stage.apply(&mut recv);
     assert_eq!(recv.tree_hash(&suite), new_hash);
-    let receiver = suite.take();
+    let receiver_applied = suite.take();
 
     std::println!(
-        "256 members: full tree hash {full} hashes; commit: committer {committer_path_hashes} (path) + \
-         {committer_tree_hashes} (tree hash); receiver {receiver} (check + merge + tree hash)"
+        "256 members: full tree hash {full} hashes. Commit with a path: committer {committer_path} (path) + \
+         {committer_staged} (staged tree hash) + {committer_applied} (cache after apply); receiver \
+         {receiver_staged} (check + staged tree hash) + {receiver_applied} (cache after apply)"
     );
     let log_n = 8;
-    assert!(committer_path_hashes <= log_n + 2, "{committer_path_hashes}");
-    assert!(committer_tree_hashes <= log_n + 2, "{committer_tree_hashes}");
-    assert!(receiver <= 2 * log_n + 4, "{receiver}");
+    for (what, n) in [
+        ("committer path", committer_path),
+        ("committer staged hash", committer_staged),
+        ("committer cache", committer_applied),
+        ("receiver cache", receiver_applied),
+    ] {
+        assert!(n <= log_n + 2, "{what}: {n}");
+    }
+    assert!(receiver_staged <= 2 * log_n + 4, "receiver: {receiver_staged}");
 }
 
 /// The hash cache changes only on paths that changed: an Add costs the

@@ -1,7 +1,7 @@
 //! LeafNode validation (RFC 9420 §7.3) and the validation of a whole tree
 //! when joining (§12.4.3.1, parent hashes per §7.9.2).
 
-use super::{LeafNode, LeafNodeSource, RatchetTree};
+use super::{LeafNode, LeafNodeSource, RatchetTree, TreeRead};
 use crate::crypto::CipherSuite;
 use crate::error::{Error, Result};
 use crate::extension::{self, RequiredCapabilities};
@@ -132,6 +132,24 @@ fn invalid(reason: &'static str) -> Error {
     Error::InvalidTree { reason }
 }
 
+/// Checks that a LeafNode entering `tree` at `leaf` keeps keys unique
+/// (§7.3): its signature key is no other member's, and its encryption key
+/// is in no node of the tree (the leaf it replaces included, as §12.1.2
+/// asks of an Update).
+pub fn check_leaf_unique(tree: &impl TreeRead, leaf: &LeafNode<'_>, index: u32) -> Result<()> {
+    let n = tree_math::node_width(tree.width());
+    if (0..n).any(|x| tree.encryption_key(x) == Some(leaf.encryption_key)) {
+        return Err(invalid("encryption key already in the tree"));
+    }
+    if tree
+        .members()
+        .any(|(i, m)| i != index && m.signature_key == leaf.signature_key)
+    {
+        return Err(invalid("signature key used by another member"));
+    }
+    Ok(())
+}
+
 impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTES> {
     /// Validates a received tree as a joiner must (§12.4.3.1): every leaf
     /// (§7.3, each checked once), credential types supported by all,
@@ -139,6 +157,7 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTE
     /// The caller compares [`Self::tree_hash`] with the GroupInfo's. Only the
     /// hash cache changes.
     pub fn validate<S: CipherSuite>(&mut self, suite: &S, check: &LeafCheck<'_>) -> Result<()> {
+        self.tree_hash(suite);
         for (i, leaf) in self.members() {
             validate_leaf_node(suite, &leaf, i, LeafContext::Tree, check)?;
         }
@@ -188,7 +207,7 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTE
     /// (§7.9.2): D's parent hash is `node`'s parent hash with the other
     /// child as copath child, and the rest of the resolution of D's side
     /// is exactly `node`'s unmerged leaves on that side.
-    fn parent_hash_chains<S: CipherSuite>(&mut self, suite: &S, node: u32) -> usize {
+    fn parent_hash_chains<S: CipherSuite>(&self, suite: &S, node: u32) -> usize {
         let (Some(l), Some(r)) = (left(node), right(node)) else {
             return 0;
         };
@@ -202,8 +221,7 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTE
             self.resolution(child, &mut |d| {
                 total += 1;
                 let leaf_unmerged = tree_math::node_to_leaf(d)
-                    .and_then(|i| self.leaf_slot(i))
-                    .is_some_and(|s| s.len != 0 && u32::from(s.unmerged_top) >= k);
+                    .is_some_and(|i| self.leaf_bytes(i).is_some() && u32::from(self.unmerged_top(i)) >= k);
                 if leaf_unmerged {
                     unmerged_at_node += 1;
                 } else if self.node_parent_hash(d).is_some_and(|h| h == ph.as_slice()) {

@@ -1,120 +1,112 @@
 //! Processing a received UpdatePath (RFC 9420 §7.5, §7.9.2, §12.4.2):
-//! check it without changing anything, merge it, then decrypt the path
-//! secret meant for us.
+//! check it on the tree as the commit's proposals leave it, stage its
+//! merge, then decrypt the path secret meant for us from the staged tree.
+//! Nothing here changes a stored tree.
 
 use super::keys::{PathKeys, node_key_pair};
 use super::{LABEL, MAX_DEPTH, UpdatePath};
-use crate::codec::Encode;
 use crate::crypto::labels::{decrypt_with_label, derive_secret};
 use crate::crypto::{AEAD_TAG_LEN, CipherSuite, HashOutput, MAX_HASH_LEN, Secret};
 use crate::error::{Error, Result};
-use crate::tree::{LeafCheck, LeafContext, LeafNodeSource, RatchetTree, parent_hash, validate_leaf_node};
+use crate::tree::{
+    LeafCheck, LeafContext, LeafNodeSource, RatchetTree, Stage, TreeRead, check_leaf_unique, parent_hash,
+    validate_leaf_node,
+};
 use crate::tree_math;
 
 fn invalid(reason: &'static str) -> Error {
     Error::InvalidTree { reason }
 }
 
-/// The parent hashes of the path's nodes, from the leaf up, as the sender
-/// must have computed them (§7.9).
-fn path_parent_hashes<S: CipherSuite, const L: usize, const B: usize>(
-    suite: &S,
-    tree: &mut RatchetTree<L, B>,
-    sender: u32,
-    path: &UpdatePath<'_>,
-) -> Result<([HashOutput; MAX_DEPTH], HashOutput, usize)> {
-    let mut copaths = [0u32; MAX_DEPTH];
-    let mut n = 0;
-    for (_, copath) in tree.filtered_direct_path(sender) {
-        *copaths
-            .get_mut(n)
-            .ok_or(Error::CapacityExceeded { what: "tree depth" })? = copath;
-        n += 1;
-    }
-    if path.nodes.len() != n {
-        return Err(invalid("UpdatePath length differs from the filtered direct path"));
-    }
-    let mut hashes = [HashOutput::empty(); MAX_DEPTH];
-    let mut above = HashOutput::empty();
-    for i in (0..n).rev() {
-        let node = path.nodes.get(i).ok_or(Error::Truncated)?;
-        if node.encryption_key.len() != S::KEM_PUBLIC_KEY_LEN {
-            return Err(invalid("path node key has the wrong length"));
-        }
-        let sibling = tree.node_hash(suite, copaths[i]);
-        hashes[i] = above;
-        above = parent_hash(suite, node.encryption_key, &hashes[i], &sibling);
-    }
-    Ok((hashes, above, n))
-}
-
-/// An UpdatePath that [`check_path`] accepted: the parent hashes its
-/// nodes get when merged.
+/// An UpdatePath that [`check_path`] accepted: its filtered direct path
+/// and the parent hashes its nodes get when merged.
 #[derive(Debug, Clone)]
 pub struct CheckedPath {
     sender: u32,
+    nodes: [u32; MAX_DEPTH],
     parent_hashes: [HashOutput; MAX_DEPTH],
     len: usize,
 }
 
-/// Checks a received UpdatePath from `sender` against the tree after the
-/// commit's proposals, changing nothing but the hash cache: the LeafNode
-/// (§7.3, source `commit`), key uniqueness, the path length, and the leaf's
-/// parent hash (§7.9.2).
-pub fn check_path<S: CipherSuite, const L: usize, const B: usize>(
+/// Checks a received UpdatePath from `sender` against `tree`, the tree
+/// after the commit's proposals: the LeafNode (§7.3, source `commit`), key
+/// uniqueness, the path length and key sizes, and that the leaf's parent
+/// hash is what the new keys and the untouched copath subtrees give
+/// (§7.9.2). Reads only.
+pub fn check_path<S: CipherSuite>(
     suite: &S,
-    tree: &mut RatchetTree<L, B>,
+    tree: &impl TreeRead,
     sender: u32,
     path: &UpdatePath<'_>,
     check: &LeafCheck<'_>,
 ) -> Result<CheckedPath> {
     let leaf = &path.leaf_node;
     validate_leaf_node(suite, leaf, sender, LeafContext::Commit, check)?;
-    if leaf.encoded_len() > B {
-        return Err(Error::CapacityExceeded { what: "leaf node size" });
+    check_leaf_unique(tree, leaf, sender)?;
+
+    let mut nodes = [0u32; MAX_DEPTH];
+    let mut copaths = [0u32; MAX_DEPTH];
+    let mut n = 0;
+    for (node, copath) in tree.filtered_direct_path(sender) {
+        let i = n;
+        *nodes.get_mut(i).ok_or(Error::CapacityExceeded { what: "tree depth" })? = node;
+        copaths[i] = copath;
+        n += 1;
     }
-    let n = tree_math::node_width(tree.width());
-    if (0..n).any(|x| tree.encryption_key(x) == Some(leaf.encryption_key)) {
-        return Err(invalid("leaf encryption key already in the tree"));
+    if path.nodes.len() != n {
+        return Err(invalid("UpdatePath length differs from the filtered direct path"));
     }
-    if tree
-        .members()
-        .any(|(i, m)| i != sender && m.signature_key == leaf.signature_key)
-    {
-        return Err(invalid("leaf signature key used by another member"));
+    // Parent hashes from the root down: each node's is the parent hash of
+    // the next node up; the top node's is empty.
+    let mut parent_hashes = [HashOutput::empty(); MAX_DEPTH];
+    let mut above = HashOutput::empty();
+    for i in (0..n).rev() {
+        let node = path.nodes.get(i).ok_or(Error::Truncated)?;
+        if node.encryption_key.len() != S::KEM_PUBLIC_KEY_LEN {
+            return Err(invalid("path node key has the wrong length"));
+        }
+        let sibling = tree.hash_of(suite, copaths[i]);
+        parent_hashes[i] = above;
+        above = parent_hash(suite, node.encryption_key, &parent_hashes[i], &sibling);
     }
-    let (parent_hashes, leaf_hash, len) = path_parent_hashes(suite, tree, sender, path)?;
     match leaf.source {
-        LeafNodeSource::Commit { parent_hash } if parent_hash == leaf_hash.as_slice() => Ok(CheckedPath {
-            sender,
-            parent_hashes,
-            len,
-        }),
-        _ => Err(invalid("leaf parent hash does not match the path")),
+        LeafNodeSource::Commit { parent_hash } if parent_hash == above.as_slice() => {}
+        _ => return Err(invalid("leaf parent hash does not match the path")),
     }
+    Ok(CheckedPath {
+        sender,
+        nodes,
+        parent_hashes,
+        len: n,
+    })
 }
 
-/// Merges an UpdatePath that [`check_path`] accepted, on the same tree,
-/// into it (§7.5): the sender's new leaf, its direct path blanked, and the
-/// filtered direct path set.
-pub fn merge_path<const L: usize, const B: usize>(
-    tree: &mut RatchetTree<L, B>,
-    path: &UpdatePath<'_>,
+/// Stages the merge of an UpdatePath that [`check_path`] accepted on the
+/// tree `stage` shows over `base` (§7.5): the sender's new leaf, its direct
+/// path blanked, and its filtered direct path set.
+pub fn merge_path<'c, const L: usize, const B: usize>(
+    stage: &mut Stage<'c, L>,
+    base: &RatchetTree<L, B>,
+    path: &UpdatePath<'c>,
     checked: &CheckedPath,
 ) -> Result<()> {
-    let (sender, hashes, n) = (checked.sender, &checked.parent_hashes, checked.len);
-    let mut nodes = [0u32; MAX_DEPTH];
-    for (slot, (node, _)) in nodes.iter_mut().zip(tree.filtered_direct_path(sender)) {
-        *slot = node;
+    let n = checked.len;
+    let mut keys: [&[u8]; MAX_DEPTH] = [&[]; MAX_DEPTH];
+    for (k, node) in keys.iter_mut().zip(path.nodes.iter()) {
+        *k = node.encryption_key;
     }
-    let mut buf = [0u8; B];
-    let len = path.leaf_node.encode_to(&mut buf)?;
-    tree.set_leaf(sender, buf.get(..len).ok_or(Error::Truncated)?)?;
-    tree.blank_direct_path(sender);
-    for (i, node) in path.nodes.iter().take(n).enumerate() {
-        tree.set_parent(nodes[i], node.encryption_key, &hashes[i])?;
+    let raw = path.leaf_node.raw;
+    if raw.is_empty() {
+        return Err(Error::Malformed {
+            reason: "UpdatePath was not decoded",
+        });
     }
-    Ok(())
+    let (nodes, keys, hashes) = (checked.nodes.get(..n), keys.get(..n), checked.parent_hashes.get(..n));
+    let (Some(nodes), Some(keys), Some(hashes)) = (nodes, keys, hashes) else {
+        return Err(Error::CapacityExceeded { what: "tree depth" });
+    };
+    stage.set_leaf(base, checked.sender, raw)?;
+    stage.set_path(checked.sender, nodes, keys, hashes)
 }
 
 /// What decrypting an UpdatePath gives the receiver.
@@ -128,15 +120,14 @@ pub struct DecryptedPath {
 }
 
 /// Decrypts the path secret meant for `keys`' owner from an UpdatePath
-/// already merged into `tree`, derives the rest of the path, and checks
-/// every derived public key against the path (§7.5). The leaves added by
-/// the same commit (`excluded`) were left out of the resolutions. Reads
-/// only: the new keys are returned, for the caller to keep once the
-/// commit is accepted.
+/// merged into `tree`, derives the rest of the path, and checks every
+/// derived public key against the path (§7.5). The leaves added by the
+/// same commit (`excluded`) were left out of the resolutions. Reads only:
+/// the new keys are returned, to be kept once the commit is accepted.
 #[allow(clippy::too_many_arguments)]
-pub fn decrypt_path<S: CipherSuite, const L: usize, const B: usize>(
+pub fn decrypt_path<S: CipherSuite>(
     suite: &S,
-    tree: &RatchetTree<L, B>,
+    tree: &impl TreeRead,
     keys: &PathKeys,
     sender: u32,
     path: &UpdatePath<'_>,
@@ -157,20 +148,19 @@ pub fn decrypt_path<S: CipherSuite, const L: usize, const B: usize>(
         .find(|(_, (_, copath))| tree_math::is_in_subtree(me, *copath))
         .ok_or(invalid("receiver not under the sender's path"))?;
     // Our position in the copath child's resolution, without new leaves.
-    let (mut index, mut found, mut count) = (0usize, None, 0usize);
+    let (mut index, mut holder, mut count) = (0usize, None, 0usize);
     tree.resolution(copath, &mut |x| {
         if tree_math::node_to_leaf(x).is_some_and(|l| excluded.contains(&l)) {
             return;
         }
-        if found.is_none() && keys.key_for(x).is_some() {
-            found = Some(x);
+        if holder.is_none() && keys.key_for(x).is_some() {
+            holder = Some(x);
             index = count;
         }
         count += 1;
     });
-    let holder = found.ok_or(invalid("no private key for the copath resolution"))?;
-    let sk = keys
-        .key_for(holder)
+    let sk = holder
+        .and_then(|x| keys.key_for(x))
         .ok_or(invalid("no private key for the copath resolution"))?;
     let node = path.nodes.get(first).ok_or(Error::Truncated)?;
     if node.encrypted_path_secret.len() != count {

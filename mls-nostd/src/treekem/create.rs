@@ -6,7 +6,7 @@ use crate::codec::{Writer, encode_varint};
 use crate::crypto::labels::{derive_secret, encrypt_with_label};
 use crate::crypto::{AEAD_TAG_LEN, CipherSuite, CryptoRng, HashOutput, HpkePublicKey, Secret};
 use crate::error::{Error, Result};
-use crate::tree::{LeafNode, LeafNodeSource, RatchetTree, parent_hash, sign_leaf_node};
+use crate::tree::{LeafNode, LeafNodeSource, RatchetTree, Stage, TreeRead, parent_hash, sign_leaf_node};
 use crate::tree_math;
 
 /// What creating an UpdatePath produced, before it is encrypted.
@@ -34,35 +34,37 @@ impl CreatedPath {
     }
 }
 
-/// Replaces leaf `me`'s LeafNode and direct path with fresh keys (§7.5),
-/// as a committer does after applying its proposals.
+/// Stages fresh keys for leaf `me` and its direct path (§7.5), as a
+/// committer does after staging its proposals in `stage`.
 ///
 /// The new LeafNode copies `template`'s signature key, credential,
 /// capabilities and extensions, gets a fresh encryption key, source
 /// `commit` with the parent hash of its path, and is signed with
-/// `signature_key` over `group_id` and `me`. The tree is changed only if
-/// everything succeeds.
-pub fn create_path<S: CipherSuite, R: CryptoRng, const L: usize, const B: usize>(
+/// `signature_key` over `group_id` and `me` into `leaf_buf`, which the
+/// stage then borrows.
+#[allow(clippy::too_many_arguments)]
+pub fn create_path<'c, S: CipherSuite, R: CryptoRng, const L: usize, const B: usize>(
     suite: &S,
-    tree: &mut RatchetTree<L, B>,
+    base: &RatchetTree<L, B>,
+    stage: &mut Stage<'c, L>,
     me: u32,
     template: &LeafNode<'_>,
     signature_key: &[u8],
     group_id: &[u8],
     rng: &mut R,
+    leaf_buf: &'c mut [u8],
 ) -> Result<CreatedPath> {
-    tree.leaf_bytes(me).ok_or(Error::LeafOutOfRange { leaf: me })?;
+    let view = stage.view(base);
+    view.leaf_bytes(me).ok_or(Error::LeafOutOfRange { leaf: me })?;
     // The filtered direct path with each copath child's tree hash, from
     // the leaf up.
-    let mut path = [(0u32, 0u32); MAX_DEPTH];
-    let mut n = 0;
-    for (node, copath) in tree.filtered_direct_path(me) {
-        *path.get_mut(n).ok_or(Error::CapacityExceeded { what: "tree depth" })? = (node, copath);
-        n += 1;
-    }
+    let mut nodes = [0u32; MAX_DEPTH];
     let mut sibling_hashes = [HashOutput::empty(); MAX_DEPTH];
-    for (h, &(_, copath)) in sibling_hashes.iter_mut().zip(path.iter().take(n)) {
-        *h = tree.node_hash(suite, copath);
+    let mut n = 0;
+    for (node, copath) in view.filtered_direct_path(me) {
+        *nodes.get_mut(n).ok_or(Error::CapacityExceeded { what: "tree depth" })? = node;
+        sibling_hashes[n] = view.hash_of(suite, copath);
+        n += 1;
     }
 
     // Path secrets and node keys (§7.4).
@@ -70,17 +72,15 @@ pub fn create_path<S: CipherSuite, R: CryptoRng, const L: usize, const B: usize>
     rng.fill_bytes(seed.fill(S::HASH_LEN)?);
     let (leaf_sk, leaf_pk) = node_key_pair(suite, seed.as_slice())?;
     let mut keys = PathKeys::new(me, leaf_sk.as_slice())?;
-    keys.forget_from(1);
     let mut path_secrets: [(u32, Secret); MAX_DEPTH] = core::array::from_fn(|_| (0, Secret::empty()));
     let mut pubs = [HpkePublicKey::empty(); MAX_DEPTH];
     let mut secret = derive_secret(suite, seed.as_slice(), b"path")?;
     for i in 0..n {
-        let node = path[i].0;
         let (sk, pk) = node_key_pair(suite, secret.as_slice())?;
-        keys.set_node_key(node, sk.as_slice())?;
+        keys.set_node_key(nodes[i], sk.as_slice())?;
         pubs[i] = pk;
         let next = derive_secret(suite, secret.as_slice(), b"path")?;
-        path_secrets[i] = (node, core::mem::replace(&mut secret, next));
+        path_secrets[i] = (nodes[i], core::mem::replace(&mut secret, next));
     }
     let commit_secret = secret;
 
@@ -99,22 +99,26 @@ pub fn create_path<S: CipherSuite, R: CryptoRng, const L: usize, const B: usize>
         source: LeafNodeSource::Commit { parent_hash: &above },
         signature: &[],
         signed_bytes: &[],
+        raw: &[],
         ..*template
     };
-    let mut buf = [0u8; B];
-    let len = sign_leaf_node(suite, &new_leaf, signature_key, group_id, me, &mut buf).map_err(|e| match e {
+    let len = sign_leaf_node(suite, &new_leaf, signature_key, group_id, me, leaf_buf).map_err(|e| match e {
         Error::BufferTooSmall { .. } => Error::CapacityExceeded { what: "leaf node size" },
         e => e,
     })?;
-    let leaf_bytes = buf.get(..len).ok_or(Error::Truncated)?;
+    let leaf_buf: &'c [u8] = leaf_buf;
+    let leaf_bytes = leaf_buf.get(..len).ok_or(Error::Truncated)?;
 
-    // Nothing can fail past this point but the tree update itself, which
-    // checks before it changes anything.
-    tree.set_leaf(me, leaf_bytes)?;
-    tree.blank_direct_path(me);
-    for i in 0..n {
-        tree.set_parent(path[i].0, &pubs[i], &parent_hashes[i])?;
+    let mut key_refs: [&[u8]; MAX_DEPTH] = [&[]; MAX_DEPTH];
+    for (r, k) in key_refs.iter_mut().zip(pubs.iter()) {
+        *r = k.as_slice();
     }
+    stage.set_leaf(base, me, leaf_bytes)?;
+    let (nodes, key_refs, hashes) = (nodes.get(..n), key_refs.get(..n), parent_hashes.get(..n));
+    let (Some(nodes), Some(key_refs), Some(hashes)) = (nodes, key_refs, hashes) else {
+        return Err(Error::CapacityExceeded { what: "tree depth" });
+    };
+    stage.set_path(me, nodes, key_refs, hashes)?;
     Ok(CreatedPath {
         keys,
         path_secrets,
@@ -134,12 +138,7 @@ fn varint_len(n: usize) -> usize {
 }
 
 /// The resolution of `copath` minus the leaves in `excluded` (§7.6).
-fn for_each_recipient<const L: usize, const B: usize>(
-    tree: &RatchetTree<L, B>,
-    copath: u32,
-    excluded: &[u32],
-    f: &mut impl FnMut(u32),
-) {
+fn for_each_recipient(tree: &impl TreeRead, copath: u32, excluded: &[u32], f: &mut impl FnMut(u32)) {
     tree.resolution(copath, &mut |x| {
         if !tree_math::node_to_leaf(x).is_some_and(|l| excluded.contains(&l)) {
             f(x)
@@ -148,22 +147,14 @@ fn for_each_recipient<const L: usize, const B: usize>(
 }
 
 /// Size of the encoded UpdatePath that [`encrypt_path`] writes.
-pub fn update_path_len<S: CipherSuite, const L: usize, const B: usize>(
-    tree: &RatchetTree<L, B>,
-    created: &CreatedPath,
-    excluded: &[u32],
-) -> usize {
+pub fn update_path_len<S: CipherSuite>(tree: &impl TreeRead, created: &CreatedPath, excluded: &[u32]) -> usize {
     let leaf_len = tree.leaf_bytes(created.keys.leaf()).map_or(0, <[u8]>::len);
-    let nodes = nodes_len::<S, L, B>(tree, created, excluded);
+    let nodes = nodes_len::<S>(tree, created, excluded);
     leaf_len + varint_len(nodes) + nodes
 }
 
 /// Size of the contents of `UpdatePathNode nodes<V>`.
-fn nodes_len<S: CipherSuite, const L: usize, const B: usize>(
-    tree: &RatchetTree<L, B>,
-    created: &CreatedPath,
-    excluded: &[u32],
-) -> usize {
+fn nodes_len<S: CipherSuite>(tree: &impl TreeRead, created: &CreatedPath, excluded: &[u32]) -> usize {
     tree.filtered_direct_path(created.keys.leaf())
         .map(|(_, copath)| {
             let mut r = 0;
@@ -180,9 +171,9 @@ fn nodes_len<S: CipherSuite, const L: usize, const B: usize>(
 /// UpdatePath into `out` (§7.6). `scratch` needs
 /// [`super::scratch_len`] bytes. Returns the length written.
 #[allow(clippy::too_many_arguments)]
-pub fn encrypt_path<S: CipherSuite, R: CryptoRng, const L: usize, const B: usize>(
+pub fn encrypt_path<S: CipherSuite, R: CryptoRng>(
     suite: &S,
-    tree: &RatchetTree<L, B>,
+    tree: &impl TreeRead,
     created: &CreatedPath,
     group_context: &[u8],
     excluded: &[u32],
@@ -190,14 +181,14 @@ pub fn encrypt_path<S: CipherSuite, R: CryptoRng, const L: usize, const B: usize
     rng: &mut R,
     out: &mut [u8],
 ) -> Result<usize> {
-    let total = update_path_len::<S, L, B>(tree, created, excluded);
+    let total = update_path_len::<S>(tree, created, excluded);
     if out.len() < total {
         return Err(Error::BufferTooSmall { needed: total });
     }
     let me = created.keys.leaf();
     let mut w = Writer::new(out);
     w.put(tree.leaf_bytes(me).ok_or(Error::LeafOutOfRange { leaf: me })?);
-    w.varint(nodes_len::<S, L, B>(tree, created, excluded));
+    w.varint(nodes_len::<S>(tree, created, excluded));
     let mut result = Ok(());
     for (node, copath) in tree.filtered_direct_path(me) {
         let secret = created.path_secret(node).ok_or(Error::Malformed {

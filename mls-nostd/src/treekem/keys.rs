@@ -109,7 +109,7 @@ impl PathKeys {
     }
 
     /// Erases the keys of the ancestors that are blank or gone in `tree`.
-    pub fn forget_blank<const L: usize, const B: usize>(&mut self, tree: &crate::tree::RatchetTree<L, B>) {
+    pub fn forget_blank(&mut self, tree: &impl crate::tree::TreeRead) {
         let me = tree_math::leaf_to_node(self.leaf);
         for (i, k) in self.nodes.iter_mut().enumerate() {
             let node = ancestor_at(me, i as u32 + 1);
