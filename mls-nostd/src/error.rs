@@ -110,6 +110,9 @@ pub enum Error {
     },
     /// The wire format cannot carry this content or sender.
     WrongWireFormat,
+    /// Bytes to send were asked for before the state that produced them
+    /// was saved (see `group::Outgoing`).
+    NotSaved,
     /// The capacity chosen at compile time is too small for this input.
     CapacityExceeded {
         /// Which bound was hit.
@@ -155,6 +158,7 @@ impl fmt::Display for Error {
             Error::WrongGroup => f.write_str("message for another group"),
             Error::WrongEpoch { epoch } => write!(f, "message for epoch {epoch}"),
             Error::WrongWireFormat => f.write_str("wire format cannot carry this content"),
+            Error::NotSaved => f.write_str("state not saved before sending"),
             Error::CapacityExceeded { what } => write!(f, "capacity exceeded: {what}"),
         }
     }

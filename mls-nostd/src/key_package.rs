@@ -2,7 +2,7 @@
 
 use crate::codec::{Decode, Encode, List, Reader, Writer};
 use crate::crypto::{CipherSuite, HashOutput, labels};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::extension::Extensions;
 use crate::tree::LeafNode;
 
@@ -81,4 +81,94 @@ impl Encode for KeyPackage<'_> {
         self.encode_content(w);
         w.vec_bytes(self.signature);
     }
+}
+
+/// What a client puts in its LeafNodes: credential, capabilities and leaf
+/// extensions (§7.2).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LeafTemplate<'a> {
+    /// `credential`.
+    pub credential: crate::credential::Credential<'a>,
+    /// `capabilities`; they must list the credential's type (§7.2).
+    pub capabilities: crate::tree::Capabilities<'a>,
+    /// LeafNode `extensions`.
+    pub extensions: Extensions<'a>,
+}
+
+/// The private keys that go with a KeyPackage. Erased on drop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyPackageKeys {
+    /// Private key of `init_key`, which decrypts the Welcome.
+    pub init_key: crate::crypto::HpkePrivateKey,
+    /// Private key of the LeafNode's `encryption_key`.
+    pub encryption_key: crate::crypto::HpkePrivateKey,
+}
+
+/// A fresh HPKE key pair.
+pub(crate) fn fresh_hpke_key<S: CipherSuite, R: crate::crypto::CryptoRng>(
+    suite: &S,
+    rng: &mut R,
+) -> Result<(crate::crypto::HpkePrivateKey, crate::crypto::HpkePublicKey)> {
+    let mut ikm = crate::crypto::Secret::empty();
+    rng.fill_bytes(ikm.fill(S::HASH_LEN)?);
+    suite.hpke_derive_key_pair(ikm.as_slice())
+}
+
+/// Generates a KeyPackage (§10) signed with `signature_key`, and writes it
+/// into `out` as an `MLSMessage`. Returns its length and the private keys.
+pub fn generate<S: CipherSuite, R: crate::crypto::CryptoRng>(
+    suite: &S,
+    rng: &mut R,
+    signature_key: &[u8],
+    template: &LeafTemplate<'_>,
+    lifetime: crate::tree::Lifetime,
+    extensions: Extensions<'_>,
+    out: &mut [u8],
+) -> Result<(usize, KeyPackageKeys)> {
+    use crate::tree::{LeafNode, LeafNodeSource, sign_leaf_node};
+    let (init_sk, init_pk) = fresh_hpke_key(suite, rng)?;
+    let (enc_sk, enc_pk) = fresh_hpke_key(suite, rng)?;
+    let signature_pk = suite.signature_public_key(signature_key)?;
+    let leaf = LeafNode {
+        encryption_key: &enc_pk,
+        signature_key: &signature_pk,
+        credential: template.credential,
+        capabilities: template.capabilities,
+        source: LeafNodeSource::KeyPackage(lifetime),
+        extensions: template.extensions,
+        signature: &[],
+        signed_bytes: &[],
+        raw: &[],
+    };
+    // MLSMessage header, then KeyPackageTBS written and signed in place.
+    let mut w = Writer::new(out);
+    w.u16(crate::MLS10);
+    w.u16(5);
+    w.u16(crate::MLS10);
+    w.u16(S::ID);
+    w.vec_bytes(&init_pk);
+    let leaf_at = w.finish()?;
+    let leaf_len = sign_leaf_node(
+        suite,
+        &leaf,
+        signature_key,
+        &[],
+        0,
+        out.get_mut(leaf_at..).ok_or(Error::Truncated)?,
+    )?;
+    let ext_at = leaf_at + leaf_len;
+    let ext_len = extensions.encode_to(out.get_mut(ext_at..).ok_or(Error::Truncated)?)?;
+    let tbs = out.get(4..ext_at + ext_len).ok_or(Error::Truncated)?;
+    let signature = labels::sign_with_label(suite, signature_key, b"KeyPackageTBS", &[tbs])?;
+    let sig_at = ext_at + ext_len;
+    let sig_len = signature
+        .as_slice()
+        .encode_to(out.get_mut(sig_at..).ok_or(Error::Truncated)?)?;
+    Ok((
+        sig_at + sig_len,
+        KeyPackageKeys {
+            init_key: init_sk,
+            encryption_key: enc_sk,
+        },
+    ))
 }

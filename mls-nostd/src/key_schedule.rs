@@ -37,6 +37,23 @@ pub struct EpochSecrets {
     pub init_secret: Secret,
 }
 
+impl EpochSecrets {
+    /// All secrets empty, as a placeholder; `const`.
+    pub const fn empty() -> Self {
+        EpochSecrets {
+            sender_data_secret: Secret::empty(),
+            encryption_secret: Secret::empty(),
+            exporter_secret: Secret::empty(),
+            epoch_authenticator: Secret::empty(),
+            external_secret: Secret::empty(),
+            confirmation_key: Secret::empty(),
+            membership_key: Secret::empty(),
+            resumption_psk: Secret::empty(),
+            init_secret: Secret::empty(),
+        }
+    }
+}
+
 /// `joiner_secret` (§8): the secret a Welcome hands to new members.
 ///
 /// `group_context` is the encoded GroupContext of the new epoch.
@@ -75,7 +92,13 @@ pub fn epoch_secrets<S: CipherSuite>(
 ) -> Result<EpochSecrets> {
     let member = member_secret(suite, joiner_secret, psk_secret);
     let epoch_secret = expand_secret(suite, member.as_slice(), b"epoch", group_context)?;
-    let derive = |label: &[u8]| derive_secret(suite, epoch_secret.as_slice(), label);
+    from_epoch_secret(suite, epoch_secret.as_slice())
+}
+
+/// The secrets derived from `epoch_secret` (§8), as a group's creator
+/// derives them from a random epoch secret (§11).
+pub fn from_epoch_secret<S: CipherSuite>(suite: &S, epoch_secret: &[u8]) -> Result<EpochSecrets> {
+    let derive = |label: &[u8]| derive_secret(suite, epoch_secret, label);
     Ok(EpochSecrets {
         sender_data_secret: derive(b"sender data")?,
         encryption_secret: derive(b"encryption")?,

@@ -17,6 +17,7 @@
 //! - [`tree`], [`treekem`]: the ratchet tree and UpdatePath (§7).
 //! - [`key_package`] (§10), [`proposal`] (§12.1), [`commit`] (§12.4),
 //!   [`welcome`] (§12.4.3).
+//! - [`group`]: a member's state and the whole group lifecycle (§11, §12).
 #![no_std]
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -31,6 +32,7 @@ pub mod crypto;
 mod error;
 pub mod extension;
 pub mod framing;
+pub mod group;
 pub mod group_context;
 pub mod key_package;
 pub mod key_schedule;

@@ -16,6 +16,7 @@ use window::{Skipped, Window};
 use zeroize::{Zeroize, ZeroizeOnDrop};
 
 mod derive;
+mod persist;
 mod window;
 
 /// Which of a sender's two ratchets (§9): handshake messages (proposals and
@@ -113,14 +114,42 @@ pub struct SecretTree<const LEAVES: usize, const SKIPPED: usize> {
 }
 
 impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
+    /// A tree with no leaves and no secrets, as a placeholder; `const`.
+    pub const fn empty() -> Self {
+        SecretTree {
+            slots: [const { Slot::Empty }; LEAVES],
+            skipped: Window::new(),
+            n_leaves: 0,
+            height: 0,
+            config: SecretTreeConfig {
+                max_forward_distance: 0,
+                max_generation: 0,
+            },
+        }
+    }
+
     /// The tree of an epoch with `n_leaves` leaves (the ratchet tree's
     /// leaf count) rooted at `encryption_secret`.
     pub fn new<S: CipherSuite>(
-        _suite: &S,
+        suite: &S,
         encryption_secret: &[u8],
         n_leaves: u32,
         config: SecretTreeConfig,
     ) -> Result<Self> {
+        let mut tree = Self::empty();
+        tree.reset(suite, encryption_secret, n_leaves, config)?;
+        Ok(tree)
+    }
+
+    /// Starts the tree of a new epoch in place, as [`Self::new`] would; on
+    /// error nothing changes.
+    pub fn reset<S: CipherSuite>(
+        &mut self,
+        _suite: &S,
+        encryption_secret: &[u8],
+        n_leaves: u32,
+        config: SecretTreeConfig,
+    ) -> Result<()> {
         if n_leaves == 0 {
             return Err(Error::Malformed {
                 reason: "secret tree without leaves",
@@ -129,7 +158,7 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
         let too_many = Error::CapacityExceeded {
             what: "secret tree leaves",
         };
-        if !usize::try_from(n_leaves).is_ok_and(|n| n <= LEAVES) {
+        if !usize::try_from(n_leaves).is_ok_and(|n| n <= LEAVES) || LEAVES == 0 {
             return Err(too_many);
         }
         let width = n_leaves.checked_next_power_of_two().ok_or(too_many)?;
@@ -138,19 +167,19 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
                 field: "encryption_secret",
             });
         }
-        let mut tree = SecretTree {
-            slots: [const { Slot::Empty }; LEAVES],
-            skipped: Window::new(),
-            n_leaves,
-            height: width.trailing_zeros() as u8,
-            config,
-        };
-        let root = tree.slots.first_mut().ok_or(too_many)?;
-        *root = Slot::Node {
-            level: tree.height,
-            secret: Secret::from_slice(encryption_secret)?,
-        };
-        Ok(tree)
+        let root = Secret::from_slice(encryption_secret)?;
+        self.slots.iter_mut().for_each(|s| *s = Slot::Empty);
+        self.skipped = Window::new();
+        self.n_leaves = n_leaves;
+        self.height = width.trailing_zeros() as u8;
+        self.config = config;
+        if let Some(first) = self.slots.first_mut() {
+            *first = Slot::Node {
+                level: self.height,
+                secret: root,
+            };
+        }
+        Ok(())
     }
 
     /// Number of leaves of the tree.

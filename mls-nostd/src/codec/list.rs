@@ -90,6 +90,7 @@ impl<'a, T: Decode<'a> + Clone> List<'a, T> {
 }
 
 /// Iterator over a [`List`].
+#[derive(Clone)]
 pub enum Iter<'a, T> {
     #[doc(hidden)]
     Wire(Reader<'a>),

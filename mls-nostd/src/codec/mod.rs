@@ -56,3 +56,6 @@ macro_rules! wire_enum {
     };
 }
 pub(crate) use wire_enum;
+
+mod buf;
+pub use buf::Buf;

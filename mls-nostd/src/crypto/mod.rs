@@ -194,10 +194,11 @@ pub fn with_suite<V: SuiteVisitor>(id: u16, f: V) -> Result<V::Output> {
     }
 }
 
-/// Code to run with a suite chosen at run time; see [`with_suite`].
+/// Code to run with a suite chosen at run time; see [`with_suite`]. The
+/// built-in suites are zero-sized and `Copy`.
 pub trait SuiteVisitor {
     /// What the visit returns.
     type Output;
     /// Runs with the suite.
-    fn visit<S: CipherSuite>(self, suite: &S) -> Self::Output;
+    fn visit<S: CipherSuite + Copy>(self, suite: &S) -> Self::Output;
 }

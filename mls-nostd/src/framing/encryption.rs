@@ -9,7 +9,7 @@ use crate::codec::{Encode, Reader, Writer, encode_varint};
 use crate::crypto::{AEAD_NONCE_LEN, AEAD_TAG_LEN, CipherSuite, CryptoRng, HashOutput, MAX_HASH_LEN};
 use crate::crypto::{MAX_SIGNATURE_LEN, Signature};
 use crate::error::{Error, Result};
-use crate::secret_tree::{ContentKind, SecretTree, sender_data_key_nonce};
+use crate::secret_tree::{ContentKind, MessageKey, SecretTree, sender_data_key_nonce};
 
 /// Which secret-tree key a decrypted message used. Pass it to
 /// [`SecretTree::consume`] once the message is accepted.
@@ -99,8 +99,26 @@ impl<'a> PrivateMessage<'a> {
             });
         }
         let sd = self.sender_data(suite, sender_data_secret)?;
+        let key = tree.receive_key(suite, sd.leaf_index, kind_of(self.content_type), sd.generation)?;
+        self.open_with(suite, &sd, &key, out)
+    }
+
+    /// Decrypts the content with a known `key` (one the caller kept, such as
+    /// the key of its own message); `sd` is the decrypted sender data.
+    pub fn open_with<'b, S: CipherSuite>(
+        &self,
+        suite: &S,
+        sd: &SenderData,
+        key: &MessageKey,
+        out: &'b mut [u8],
+    ) -> Result<DecryptedMessage<'b>>
+    where
+        'a: 'b,
+    {
+        if self.aad_bytes.is_empty() || key.generation != sd.generation {
+            return Err(Error::DecryptionFailed);
+        }
         let kind = kind_of(self.content_type);
-        let key = tree.receive_key(suite, sd.leaf_index, kind, sd.generation)?;
         let mut nonce = [0u8; AEAD_NONCE_LEN];
         nonce.copy_from_slice(&key.nonce);
         nonce.iter_mut().zip(sd.reuse_guard).for_each(|(n, g)| *n ^= g);
@@ -151,7 +169,9 @@ impl<'a> PrivateMessage<'a> {
 }
 
 /// Signs `content`, encrypts it with the sender's next key and writes
-/// `MLSMessage(PrivateMessage)` into `out`; returns its length.
+/// `MLSMessage(PrivateMessage)` into `out`; returns its length, the
+/// signature, and the key used (so that a sender can read its own message
+/// back, as a committer does with its echoed commit).
 ///
 /// The sender must be a member. `padding` zero bytes are appended to the
 /// content before encryption. For a commit, `confirmation_tag` is called
@@ -170,7 +190,7 @@ pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: us
     confirmation_tag: impl FnOnce(&Signature) -> Result<HashOutput>,
     rng: &mut R,
     out: &mut [u8],
-) -> Result<usize> {
+) -> Result<(usize, Signature, MessageKey)> {
     let Sender::Member(leaf) = content.sender else {
         return Err(Error::WrongWireFormat);
     };
@@ -282,5 +302,5 @@ pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: us
     field[0] = (SENDER_DATA_LEN + AEAD_TAG_LEN) as u8;
     field[1..1 + SENDER_DATA_LEN].copy_from_slice(&sd);
     field[1 + SENDER_DATA_LEN..].copy_from_slice(&sd_tag);
-    Ok(ct_at + ct_len)
+    Ok((ct_at + ct_len, signature, key))
 }

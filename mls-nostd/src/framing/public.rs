@@ -136,7 +136,7 @@ fn trailer_bound(content: &FramedContent<'_>) -> usize {
 }
 
 /// Signs `content` and writes `MLSMessage(PublicMessage)` into `out`;
-/// returns its length.
+/// returns its length and the signature.
 ///
 /// For a commit, `confirmation_tag` is called with the signature and must
 /// return the confirmation tag (§6.1); it is not called otherwise. A member
@@ -151,7 +151,7 @@ pub fn protect_public<S: CipherSuite>(
     membership_key: Option<&[u8]>,
     confirmation_tag: impl FnOnce(&Signature) -> Result<HashOutput>,
     out: &mut [u8],
-) -> Result<usize> {
+) -> Result<(usize, Signature)> {
     if content.content.content_type() == ContentType::Application {
         return Err(Error::WrongWireFormat);
     }
@@ -210,5 +210,5 @@ pub fn protect_public<S: CipherSuite>(
     }
     let n = w.len();
     w.finish().map_err(|_| Error::BufferTooSmall { needed: body_end + n })?;
-    Ok(body_end + n)
+    Ok((body_end + n, signature))
 }

@@ -62,6 +62,11 @@ impl<const N: usize> Window<N> {
         }
     }
 
+    /// The kept keys, oldest first.
+    pub(super) fn iter(&self) -> impl Iterator<Item = &Skipped> {
+        self.entries.iter().flatten()
+    }
+
     /// Adds the keys of `other`, oldest first.
     pub(super) fn append(&mut self, other: Self) {
         for entry in other.entries.into_iter().flatten() {

@@ -132,13 +132,17 @@ fn invalid(reason: &'static str) -> Error {
     Error::InvalidTree { reason }
 }
 
-/// Checks that a LeafNode entering `tree` at `leaf` keeps keys unique
+/// Checks that a LeafNode at leaf `index` of `tree` keeps keys unique
 /// (§7.3): its signature key is no other member's, and its encryption key
-/// is in no node of the tree (the leaf it replaces included, as §12.1.2
-/// asks of an Update).
+/// is in no other node. (That an Update or a commit changes the key of the
+/// leaf it replaces is the caller's check.)
 pub fn check_leaf_unique(tree: &impl TreeRead, leaf: &LeafNode<'_>, index: u32) -> Result<()> {
     let n = tree_math::node_width(tree.width());
-    if (0..n).any(|x| tree.encryption_key(x) == Some(leaf.encryption_key)) {
+    let own = tree_math::leaf_to_node(index);
+    if (0..n)
+        .filter(|&x| x != own)
+        .any(|x| tree.encryption_key(x) == Some(leaf.encryption_key))
+    {
         return Err(invalid("encryption key already in the tree"));
     }
     if tree

@@ -33,6 +33,15 @@ impl core::fmt::Debug for PathKeys {
 }
 
 impl PathKeys {
+    /// No keys, as a placeholder; `const`.
+    pub const fn empty() -> Self {
+        PathKeys {
+            leaf: 0,
+            leaf_key: HpkePrivateKey::empty(),
+            nodes: [const { HpkePrivateKey::empty() }; MAX_DEPTH],
+        }
+    }
+
     /// The keys of the member at `leaf`, knowing only its leaf key.
     pub fn new(leaf: u32, leaf_key: &[u8]) -> Result<Self> {
         Ok(PathKeys {
@@ -117,6 +126,24 @@ impl PathKeys {
                 *k = HpkePrivateKey::empty();
             }
         }
+    }
+}
+
+impl PathKeys {
+    /// Writes the keys, for persistence.
+    pub fn save(&self, w: &mut crate::codec::Writer<'_>) {
+        w.u32(self.leaf);
+        w.vec_bytes(self.leaf_key.as_slice());
+        self.nodes.iter().for_each(|k| w.vec_bytes(k.as_slice()));
+    }
+
+    /// Reads keys written by [`Self::save`].
+    pub fn load(r: &mut crate::codec::Reader<'_>) -> Result<Self> {
+        let mut keys = Self::new(r.u32()?, r.vec_bytes()?)?;
+        for k in keys.nodes.iter_mut() {
+            *k = HpkePrivateKey::from_slice(r.vec_bytes()?)?;
+        }
+        Ok(keys)
     }
 }
 

@@ -16,7 +16,8 @@ pub use wire::{HpkeCiphertext, UpdatePath, UpdatePathNode};
 const LABEL: &[u8] = b"UpdatePathNode";
 
 /// Bytes of scratch that encrypting or decrypting path secrets needs for a
-/// GroupContext of `group_context_len` bytes.
-pub fn scratch_len(group_context_len: usize) -> usize {
-    crate::crypto::labels::encrypt_context_len(LABEL, &[]) + group_context_len + 4
+/// GroupContext of `group_context_len` bytes (at most: the `EncryptContext`
+/// label and the longest length header included).
+pub const fn scratch_len(group_context_len: usize) -> usize {
+    1 + crate::crypto::labels::LABEL_PREFIX.len() + LABEL.len() + 4 + group_context_len
 }

@@ -94,12 +94,12 @@ fn protect(c: &Case, gc: &[u8], content: Content<'_>, want: &[u8], tag: &[u8], r
     if matches!(content, Content::Application(_)) {
         expect_err("application data as PublicMessage", public)?;
     } else {
-        let n = public.ctx("protect public")?;
+        let (n, _) = public.ctx("protect public")?;
         open_public(c, gc, prefix("public", &mut out, n)?, want)?;
     }
     let mut sender = tree(c)?;
     let sds = c.sender_data_secret;
-    let n = protect_private(
+    let (n, _, _) = protect_private(
         &SUITE,
         &framed,
         c.signature_priv,

@@ -9,7 +9,7 @@ use serde_json::Value;
 struct Basics;
 
 impl SuiteCheck for Basics {
-    fn check<S: CipherSuite>(&self, s: &S, case: &Value) -> Result<(), String> {
+    fn check<S: CipherSuite + Copy>(&self, s: &S, case: &Value) -> Result<(), String> {
         let v = &case["ref_hash"];
         let out = labels::ref_hash(s, string(v, "label")?.as_bytes(), &hex(v, "value")?);
         expect_eq("ref_hash", &out, &hex(v, "out")?)?;

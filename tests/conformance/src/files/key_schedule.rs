@@ -17,7 +17,7 @@ use serde_json::Value;
 struct KeySchedule;
 
 impl SuiteCheck for KeySchedule {
-    fn check<S: CipherSuite>(&self, s: &S, case: &Value) -> Result<(), String> {
+    fn check<S: CipherSuite + Copy>(&self, s: &S, case: &Value) -> Result<(), String> {
         let group_id = hex(case, "group_id")?;
         let mut init_secret = hex(case, "initial_init_secret")?;
         for (epoch, e) in (0u64..).zip(array(case, "epochs")?) {

@@ -140,12 +140,12 @@ fn protect_both<S: CipherSuite>(
             return Err(format!("application data protected as PublicMessage: {public:?}"));
         }
     } else {
-        let n = ctx("protect public", public)?;
+        let (n, _) = ctx("protect public", public)?;
         unprotect_public(s, k, &out[..n], want)?;
     }
     let mut sender = k.tree(s)?;
     let sds = &k.sender_data_secret;
-    let n = ctx(
+    let (n, _, _) = ctx(
         "protect private",
         protect_private(
             s,
@@ -166,7 +166,7 @@ fn protect_both<S: CipherSuite>(
 struct Protection;
 
 impl SuiteCheck for Protection {
-    fn check<S: CipherSuite>(&self, s: &S, case: &Value) -> Result<(), String> {
+    fn check<S: CipherSuite + Copy>(&self, s: &S, case: &Value) -> Result<(), String> {
         let k = Keys::load(S::ID, case)?;
 
         let proposal = hex(case, "proposal")?;

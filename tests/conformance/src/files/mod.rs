@@ -9,6 +9,7 @@ mod deserialization;
 mod key_schedule;
 mod message_protection;
 mod messages;
+mod passive_client;
 mod psk_secret;
 mod secret_tree;
 mod transcript_hashes;
@@ -34,18 +35,18 @@ pub const FILES: &[(&str, Option<Checker>)] = &[
     ("tree-validation.json", Some(tree_validation::check)),
     ("tree-operations.json", Some(tree_operations::check)),
     ("treekem.json", Some(treekem::check)),
-    ("passive-client-welcome.json", None),
-    ("passive-client-handling-commit.json", None),
-    ("passive-client-random.json", None),
+    ("passive-client-welcome.json", Some(passive_client::check)),
+    ("passive-client-handling-commit.json", Some(passive_client::check)),
+    ("passive-client-random.json", Some(passive_client::check)),
 ];
 
 /// The checker for files in the passive-client format, if implemented.
-pub const PASSIVE_CLIENT: Option<Checker> = None;
+pub const PASSIVE_CLIENT: Option<Checker> = Some(passive_client::check);
 
 /// A check that needs the case's cipher suite as a type.
 pub trait SuiteCheck {
     /// Checks `case` with `suite`.
-    fn check<S: CipherSuite>(&self, suite: &S, case: &Value) -> Result<(), String>;
+    fn check<S: CipherSuite + Copy>(&self, suite: &S, case: &Value) -> Result<(), String>;
 }
 
 /// Runs `c` with the suite named by the case's `cipher_suite`; suites that
@@ -57,7 +58,7 @@ pub fn per_suite<C: SuiteCheck>(case: &Value, c: C) -> Outcome {
     struct Visit<'a, C>(&'a Value, C);
     impl<C: SuiteCheck> SuiteVisitor for Visit<'_, C> {
         type Output = Result<(), String>;
-        fn visit<S: CipherSuite>(self, suite: &S) -> Self::Output {
+        fn visit<S: CipherSuite + Copy>(self, suite: &S) -> Self::Output {
             self.1.check(suite, self.0)
         }
     }

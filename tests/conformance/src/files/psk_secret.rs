@@ -10,7 +10,7 @@ use serde_json::Value;
 struct PskSecret;
 
 impl SuiteCheck for PskSecret {
-    fn check<S: CipherSuite>(&self, s: &S, case: &Value) -> Result<(), String> {
+    fn check<S: CipherSuite + Copy>(&self, s: &S, case: &Value) -> Result<(), String> {
         // (psk_id, psk_nonce, psk) of each PSK, owned so the ids can borrow.
         let raw = array(case, "psks")?
             .iter()

@@ -27,7 +27,7 @@ fn expect_key(what: &str, got: &MessageKey, entry: &Value, prefix: &str) -> Resu
 }
 
 impl SuiteCheck for SecretTreeCheck {
-    fn check<S: CipherSuite>(&self, s: &S, case: &Value) -> Result<(), String> {
+    fn check<S: CipherSuite + Copy>(&self, s: &S, case: &Value) -> Result<(), String> {
         let sd = &case["sender_data"];
         let (key, nonce) = ctx(
             "sender_data_key_nonce",

@@ -13,7 +13,7 @@ use serde_json::Value;
 struct Transcript;
 
 impl SuiteCheck for Transcript {
-    fn check<S: CipherSuite>(&self, s: &S, case: &Value) -> Result<(), String> {
+    fn check<S: CipherSuite + Copy>(&self, s: &S, case: &Value) -> Result<(), String> {
         let bytes = hex(case, "authenticated_content")?;
         let ac = ctx("authenticated_content", AuthenticatedContent::decode_exact(&bytes))?;
         let tag = ac.auth.confirmation_tag.ok_or("no confirmation tag")?;

@@ -20,7 +20,7 @@ fn encoded(v: &impl Encode) -> Result<Vec<u8>, String> {
 }
 
 impl SuiteCheck for Operations {
-    fn check<S: CipherSuite>(&self, s: &S, case: &Value) -> Result<(), String> {
+    fn check<S: CipherSuite + Copy>(&self, s: &S, case: &Value) -> Result<(), String> {
         let before = hex(case, "tree_before")?;
         let mut tree = Box::new(HostTree::new());
         ctx(

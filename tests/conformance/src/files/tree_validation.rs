@@ -16,7 +16,7 @@ pub type HostTree = RatchetTree<64, 1024>;
 struct Validation;
 
 impl SuiteCheck for Validation {
-    fn check<S: CipherSuite>(&self, s: &S, case: &Value) -> Result<(), String> {
+    fn check<S: CipherSuite + Copy>(&self, s: &S, case: &Value) -> Result<(), String> {
         let bytes = hex(case, "tree")?;
         let nodes = ctx("decode tree", NodeList::decode_exact(&bytes))?;
         let mut tree = Box::new(HostTree::new());

@@ -90,7 +90,7 @@ fn load_members<S: CipherSuite>(s: &S, c: &Ctx, case: &Value) -> Result<Vec<Memb
 struct TreeKem;
 
 impl SuiteCheck for TreeKem {
-    fn check<S: CipherSuite>(&self, s: &S, case: &Value) -> Result<(), String> {
+    fn check<S: CipherSuite + Copy>(&self, s: &S, case: &Value) -> Result<(), String> {
         let tree_bytes = hex(case, "ratchet_tree")?;
         let mut tree = Box::new(HostTree::new());
         ctx(

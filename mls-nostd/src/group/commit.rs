@@ -1,0 +1,341 @@
+//! Creating a commit (RFC 9420 §12.4.1, §12.4.2) and, when it adds
+//! members, their Welcome (§12.4.3.1).
+//!
+//! A commit is staged exactly as a receiver stages it, and the group does
+//! not change until the commit comes back from the Delivery Service: it is
+//! then applied like any other commit, with the secrets kept here.
+
+use super::epoch::{NextEpoch, next_epoch, psk_secret};
+use super::persist::Outgoing;
+use super::proposals::{MAX_PSKS, resolve, stage};
+use super::welcome::{NewMember, WelcomeParts, write_welcome};
+use super::{
+    Group, HandshakeFormat, PendingCommit, PskStore, encode_context, encode_extensions, extensions_of, leaf_check,
+};
+use crate::codec::{Decode, List};
+use crate::commit::{Commit, ProposalOrRef};
+use crate::crypto::{CipherSuite, CryptoRng, HashOutput, Secret, Signature};
+use crate::error::{Error, Result};
+use crate::framing::{Content, FramedContent, Sender, WireFormat, protect_private, protect_public};
+use crate::group_context::GroupContext;
+use crate::proposal::Proposal;
+use crate::tree::{Now, TreeRead};
+use crate::treekem::{UpdatePath, create_path, encrypt_path, scratch_len, update_path_len};
+
+/// Largest number of proposals this member puts in one commit.
+pub const MAX_COMMIT_PROPOSALS: usize = 32;
+
+/// What a commit covers and how it is sent.
+#[derive(Debug, Clone, Copy)]
+pub struct CommitOptions<'a> {
+    /// New proposals from this member, carried by value.
+    pub proposals: &'a [Proposal<'a>],
+    /// Also cover every proposal received this epoch, by reference (§12.4:
+    /// a committer SHOULD include them).
+    pub include_stored: bool,
+    /// Send an UpdatePath even when no proposal requires one.
+    pub force_path: bool,
+    /// Put the ratchet tree in the Welcome's GroupInfo (§12.4.3.3); else
+    /// new members get it out of band.
+    pub ratchet_tree_in_welcome: bool,
+    /// `authenticated_data` of the commit message.
+    pub authenticated_data: &'a [u8],
+}
+
+impl Default for CommitOptions<'_> {
+    fn default() -> Self {
+        CommitOptions {
+            proposals: &[],
+            include_stored: true,
+            force_path: true,
+            ratchet_tree_in_welcome: true,
+            authenticated_data: &[],
+        }
+    }
+}
+
+/// The messages a commit produces.
+#[derive(Debug, Clone, Copy)]
+pub struct CommitOutput<'w> {
+    /// `MLSMessage` carrying the commit, for the group.
+    pub commit: &'w [u8],
+    /// `MLSMessage(Welcome)` for the members it adds, if any.
+    pub welcome: Option<&'w [u8]>,
+}
+
+impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> Group<S, L, B, K, P, N>
+where
+    S: CipherSuite,
+{
+    /// Creates a commit (§12.4.1) and, if it adds members, their Welcome,
+    /// into `work`. The group waits for the commit to come back through
+    /// [`Group::process`], which then applies it; a second call replaces
+    /// the pending commit. The bytes are released once the state is saved
+    /// (see [`Outgoing`]).
+    pub fn commit<'w, R: CryptoRng>(
+        &mut self,
+        options: &CommitOptions<'_>,
+        psks: &(impl PskStore + ?Sized),
+        now: Now,
+        rng: &mut R,
+        work: &'w mut [u8],
+    ) -> Result<Outgoing<CommitOutput<'w>>> {
+        self.active()?;
+        let old_context = self.context_bytes()?;
+        let me = Sender::Member(self.own);
+
+        // The proposal list: stored proposals by reference, then new ones.
+        let mut list = [ProposalOrRef::Reference(&[]); MAX_COMMIT_PROPOSALS];
+        let mut n = 0;
+        let stored = self
+            .proposals
+            .iter()
+            .filter(|p| options.include_stored && usable(p.proposal, p.sender, self.own));
+        let items = stored
+            .map(|p| ProposalOrRef::Reference(p.reference))
+            .chain(options.proposals.iter().map(|p| ProposalOrRef::Proposal(*p)));
+        for item in items {
+            *list.get_mut(n).ok_or(Error::CapacityExceeded {
+                what: "proposals in a commit",
+            })? = item;
+            n += 1;
+        }
+        let proposals = List::from_slice(list.get(..n).unwrap_or_default());
+        let listed = Commit { proposals, path: None };
+
+        let exts = extensions_of(&self.extensions);
+        let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts);
+        let mut applied = stage(
+            &self.suite,
+            &self.tree,
+            resolve(&listed, &self.proposals, me),
+            me,
+            Some(self.own),
+            &check,
+        )?;
+        let new_exts = match &applied.extensions {
+            Some(e) => encode_extensions(e)?,
+            None => self.extensions.clone(),
+        };
+        let new_exts_list = List::decode_exact(&new_exts)?;
+
+        // The path, staged, and its encryption.
+        let mut leaf_buf = [0u8; B];
+        let with_path = applied.path_required || options.force_path;
+        let template_bytes = self
+            .tree
+            .leaf_bytes(self.own)
+            .ok_or(Error::LeafOutOfRange { leaf: self.own })?;
+        let template = crate::tree::LeafNode::decode_exact(template_bytes)?;
+        let created = match with_path {
+            true => Some(create_path(
+                &self.suite,
+                &self.tree,
+                &mut applied.stage,
+                self.own,
+                &template,
+                self.signature_key.as_slice(),
+                &self.group_id,
+                rng,
+                &mut leaf_buf,
+            )?),
+            false => None,
+        };
+        let view = applied.stage.view(&self.tree);
+        let tree_hash = view.hash_of(&self.suite, view.root());
+        let new_context = GroupContext {
+            cipher_suite: S::ID,
+            group_id: &self.group_id,
+            epoch: self.epoch + 1,
+            tree_hash: &tree_hash,
+            confirmed_transcript_hash: &self.confirmed_transcript_hash,
+            extensions: new_exts_list,
+        };
+        let (path_area, work) = match &created {
+            Some(c) => {
+                let len = update_path_len::<S>(&view, c, applied.added());
+                if work.len() < len {
+                    return Err(Error::BufferTooSmall { needed: len });
+                }
+                work.split_at_mut(len)
+            }
+            None => work.split_at_mut(0),
+        };
+        let path = match &created {
+            Some(c) => {
+                let gc = encode_context(&new_context)?;
+                let mut scratch = [0u8; scratch_len(super::MAX_GROUP_CONTEXT_LEN)];
+                encrypt_path(
+                    &self.suite,
+                    &view,
+                    c,
+                    &gc,
+                    applied.added(),
+                    &mut scratch,
+                    rng,
+                    path_area,
+                )?;
+                Some(UpdatePath::decode_exact(path_area)?)
+            }
+            None => None,
+        };
+        let commit_secret = match &created {
+            Some(c) => c.commit_secret.clone(),
+            None => Secret::zero(S::HASH_LEN)?,
+        };
+
+        // Sign, then compute the next epoch from the signature.
+        let psk = psk_secret(
+            &self.suite,
+            applied.psks.get(..applied.psk_len).unwrap_or_default(),
+            |gid, epoch| {
+                if gid == self.group_id.as_slice() {
+                    self.resumption_psk(epoch)
+                } else {
+                    None
+                }
+            },
+            psks,
+        )?;
+        let framed = FramedContent {
+            group_id: &self.group_id,
+            epoch: self.epoch,
+            sender: me,
+            authenticated_data: options.authenticated_data,
+            content: Content::Commit(Commit { proposals, path }),
+        };
+        let wire_format = match self.config.handshake {
+            HandshakeFormat::Public => WireFormat::PublicMessage,
+            HandshakeFormat::Private => WireFormat::PrivateMessage,
+        };
+        let mut next: Option<NextEpoch> = None;
+        let init = self.secrets.init_secret.clone();
+        let interim = self.interim_transcript_hash;
+        let confirm = |signature: &Signature| -> Result<HashOutput> {
+            let e = next_epoch(
+                &self.suite,
+                &interim,
+                wire_format,
+                &framed,
+                signature,
+                new_context,
+                init.as_slice(),
+                commit_secret.as_slice(),
+                psk.as_slice(),
+            )?;
+            let tag = e.tag;
+            next = Some(e);
+            Ok(tag)
+        };
+        let (len, key) = match self.config.handshake {
+            HandshakeFormat::Public => {
+                let membership = Some(self.secrets.membership_key.as_slice());
+                let (n, _) = protect_public(
+                    &self.suite,
+                    &framed,
+                    self.signature_key.as_slice(),
+                    &old_context,
+                    membership,
+                    confirm,
+                    work,
+                )?;
+                (n, None)
+            }
+            HandshakeFormat::Private => {
+                let sds = self.secrets.sender_data_secret.as_slice();
+                let sk = self.signature_key.as_slice();
+                let (n, _, key) = protect_private(
+                    &self.suite,
+                    &framed,
+                    sk,
+                    &old_context,
+                    sds,
+                    &mut self.secret_tree,
+                    0,
+                    confirm,
+                    rng,
+                    work,
+                )?;
+                (n, Some(key))
+            }
+        };
+        let next = next.ok_or(Error::Malformed {
+            reason: "commit signed without a confirmation tag",
+        })?;
+        let (commit_bytes, rest) = work.split_at_mut(len);
+
+        // The Welcome, if the commit adds members.
+        let welcome = match applied.added_len {
+            0 => None,
+            _ => {
+                let mut members = [None; L];
+                let mut i = 0;
+                for p in resolve(&listed, &self.proposals, me) {
+                    if let (Proposal::Add { key_package }, _) = p? {
+                        let leaf = applied.added().get(i).copied().ok_or(Error::Truncated)?;
+                        let lca = crate::tree_math::common_ancestor(2 * leaf, 2 * self.own);
+                        let path_secret = created.as_ref().and_then(|c| c.path_secret(lca)).map(Secret::as_slice);
+                        *members.get_mut(i).ok_or(Error::Truncated)? = Some(NewMember {
+                            key_package,
+                            path_secret,
+                        });
+                        i += 1;
+                    }
+                }
+                let view = applied.stage.view(&self.tree);
+                let parts = WelcomeParts {
+                    context: GroupContext {
+                        confirmed_transcript_hash: &next.confirmed,
+                        ..new_context
+                    },
+                    tree: options.ratchet_tree_in_welcome.then_some(&view),
+                    confirmation_tag: &next.tag,
+                    signer: self.own,
+                    signature_key: self.signature_key.as_slice(),
+                    joiner_secret: next.joiner_secret.as_slice(),
+                    psk_secret: psk.as_slice(),
+                    psks: applied.psks.get(..applied.psk_len.min(MAX_PSKS)).unwrap_or_default(),
+                };
+                let n = write_welcome(
+                    &self.suite,
+                    &parts,
+                    members.get(..i).unwrap_or_default(),
+                    rng,
+                    &mut *rest,
+                )?;
+                let rest: &'w [u8] = rest;
+                rest.get(..n)
+            }
+        };
+        let commit_bytes: &'w [u8] = commit_bytes;
+
+        let keys = match created {
+            Some(c) => c.keys,
+            None => self.keys.clone(),
+        };
+        self.pending = Some(PendingCommit {
+            confirmation_tag: next.tag,
+            keys,
+            commit_secret,
+            key,
+        });
+        let version = self.bump();
+        Ok(Outgoing::new(
+            CommitOutput {
+                commit: commit_bytes,
+                welcome,
+            },
+            version,
+        ))
+    }
+}
+
+/// Whether a stored proposal can go in this member's commit (§12.2: not
+/// its own Update, not its own removal).
+fn usable(p: Proposal<'_>, sender: Sender, own: u32) -> bool {
+    match p {
+        Proposal::Update { .. } => sender != Sender::Member(own),
+        Proposal::Remove { removed } => removed != own,
+        _ => true,
+    }
+}

@@ -1,0 +1,304 @@
+//! Joining by external commit (RFC 9420 §12.4.3.2), and the GroupInfo a
+//! member publishes for it.
+
+use super::epoch::{NextEpoch, next_epoch};
+use super::persist::Outgoing;
+use super::proposals::stage;
+use super::welcome::{WelcomeParts, write_group_info};
+use super::{Group, Status, encode_context, encode_extensions, leaf_check};
+use crate::codec::{Decode, List, Writer};
+use crate::commit::{Commit, ProposalOrRef};
+use crate::crypto::{Bytes, CipherSuite, CryptoRng, HashOutput, Secret, Signature, SignaturePrivateKey, ct_eq};
+use crate::error::{Error, Result};
+use crate::extension::{ExternalPub, extension_type, find};
+use crate::framing::{Content, FramedContent, MlsMessage, Sender, WireFormat, protect_public};
+use crate::group_context::GroupContext;
+use crate::key_package::{LeafTemplate, fresh_hpke_key};
+use crate::key_schedule::{external_init_sender, external_key_pair};
+use crate::proposal::Proposal;
+use crate::secret_tree::SecretTree;
+use crate::transcript;
+use crate::tree::{LeafNode, LeafNodeSource, Lifetime, NodeList, Now, TreeRead, sign_leaf_node};
+use crate::treekem::{UpdatePath, create_path, encrypt_path, scratch_len, update_path_len};
+use crate::welcome::GroupInfo;
+
+pub use crate::key_package::KeyPackageKeys;
+
+/// What a client needs to join a group by external commit.
+#[derive(Debug, Clone, Copy)]
+pub struct ExternalJoin<'a> {
+    /// The group's GroupInfo (an `MLSMessage` or a bare GroupInfo) with an
+    /// `external_pub` extension.
+    pub group_info: &'a [u8],
+    /// The tree, when the GroupInfo does not carry it.
+    pub ratchet_tree: Option<&'a [u8]>,
+    /// What the joiner's LeafNode holds.
+    pub template: LeafTemplate<'a>,
+    /// The joiner's signature private key.
+    pub signature_key: &'a [u8],
+    /// The joiner's old leaf to remove, to rejoin after losing state.
+    pub resync: Option<u32>,
+    /// `authenticated_data` of the commit.
+    pub authenticated_data: &'a [u8],
+}
+
+impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> Group<S, L, B, K, P, N>
+where
+    S: CipherSuite,
+{
+    /// Writes `MLSMessage(GroupInfo)` of the current epoch into `out`,
+    /// signed, with the `external_pub` extension (so others can join by
+    /// external commit) and, if `with_tree`, the `ratchet_tree` extension.
+    pub fn group_info(&mut self, with_tree: bool, out: &mut [u8]) -> Result<usize> {
+        self.active()?;
+        let tree_hash = self.tree.tree_hash(&self.suite);
+        let (_, external_pub) = external_key_pair(&self.suite, self.secrets.external_secret.as_slice())?;
+        let ext_pub = ExternalPub {
+            external_pub: &external_pub,
+        };
+        let parts = WelcomeParts {
+            context: GroupContext {
+                cipher_suite: S::ID,
+                group_id: &self.group_id,
+                epoch: self.epoch,
+                tree_hash: &tree_hash,
+                confirmed_transcript_hash: &self.confirmed_transcript_hash,
+                extensions: super::extensions_of(&self.extensions),
+            },
+            tree: with_tree.then_some(&self.tree),
+            confirmation_tag: &self.confirmation_tag,
+            signer: self.own,
+            signature_key: self.signature_key.as_slice(),
+            joiner_secret: &[],
+            psk_secret: &[],
+            psks: &[],
+        };
+        let mut w = Writer::new(out);
+        w.u16(crate::MLS10);
+        w.u16(4);
+        w.finish()?;
+        let n = write_group_info(
+            &self.suite,
+            &parts,
+            Some(&ext_pub),
+            out.get_mut(4..).ok_or(Error::Truncated)?,
+        )?;
+        Ok(4 + n)
+    }
+
+    /// Joins a group by external commit (§12.4.3.2): checks the GroupInfo
+    /// and its tree, adds this client at the leftmost free leaf with a
+    /// fresh path, and writes the commit into `work`. The group is in the
+    /// new epoch at once; the bytes are released once it is saved.
+    pub fn join_external<'w, R: CryptoRng>(
+        &mut self,
+        join: &ExternalJoin<'_>,
+        now: Now,
+        rng: &mut R,
+        work: &'w mut [u8],
+    ) -> Result<Outgoing<&'w [u8]>> {
+        let r = self.join_external_inner(join, now, rng, work);
+        if r.is_err() {
+            self.tree.clear();
+            self.status = Status::Empty;
+        }
+        r
+    }
+
+    fn join_external_inner<'w, R: CryptoRng>(
+        &mut self,
+        join: &ExternalJoin<'_>,
+        now: Now,
+        rng: &mut R,
+        work: &'w mut [u8],
+    ) -> Result<Outgoing<&'w [u8]>> {
+        let gi = match MlsMessage::decode_exact(join.group_info) {
+            Ok(MlsMessage::GroupInfo(gi)) => gi,
+            _ => GroupInfo::decode_exact(join.group_info)?,
+        };
+        let gc = gi.group_context;
+        if gc.cipher_suite != S::ID {
+            return Err(Error::UnsupportedCipherSuite(gc.cipher_suite));
+        }
+        let tree_bytes = find(&gi.extensions, extension_type::RATCHET_TREE)
+            .or(join.ratchet_tree)
+            .ok_or(Error::Malformed {
+                reason: "no ratchet tree",
+            })?;
+        self.tree.import(&NodeList::decode_exact(tree_bytes)?)?;
+        let check = leaf_check(gc.group_id, now, self.config.max_lifetime, &gc.extensions);
+        self.tree.validate(&self.suite, &check)?;
+        if !ct_eq(&self.tree.tree_hash(&self.suite), gc.tree_hash) {
+            return Err(Error::InvalidTree {
+                reason: "tree hash differs from the GroupInfo's",
+            });
+        }
+        let signer = self
+            .tree
+            .leaf(gi.signer)
+            .ok_or(Error::LeafOutOfRange { leaf: gi.signer })?;
+        gi.verify(&self.suite, signer.signature_key)?;
+        let external_pub = find(&gi.extensions, extension_type::EXTERNAL_PUB)
+            .map(ExternalPub::decode_exact)
+            .transpose()?
+            .ok_or(Error::Malformed {
+                reason: "GroupInfo without external_pub",
+            })?;
+        let old_context = encode_context(&gc)?;
+        let interim =
+            transcript::interim_transcript_hash(&self.suite, gc.confirmed_transcript_hash, gi.confirmation_tag);
+
+        // The proposals: ExternalInit, and the old leaf's Remove to resync.
+        let (kem_output, init_secret) = external_init_sender(&self.suite, external_pub.external_pub, rng)?;
+        let mut list = [ProposalOrRef::Reference(&[]); 2];
+        list[0] = ProposalOrRef::Proposal(Proposal::ExternalInit {
+            kem_output: &kem_output,
+        });
+        let n = match join.resync {
+            Some(removed) => {
+                list[1] = ProposalOrRef::Proposal(Proposal::Remove { removed });
+                2
+            }
+            None => 1,
+        };
+        let proposals = List::from_slice(list.get(..n).unwrap_or_default());
+        let listed = Commit { proposals, path: None };
+        let none = super::ProposalStore::<0>::new();
+        let sender = Sender::NewMemberCommit;
+        let resolved = super::proposals::resolve(&listed, &none, sender);
+        let mut applied = stage(&self.suite, &self.tree, resolved, sender, None, &check)?;
+
+        // This client's leaf, then its path.
+        // A placeholder leaf marks the joiner's place; its path replaces it.
+        let (_, enc_pk) = fresh_hpke_key(&self.suite, rng)?;
+        let sig_pk = self.suite.signature_public_key(join.signature_key)?;
+        let placeholder = LeafNode {
+            encryption_key: &enc_pk,
+            signature_key: &sig_pk,
+            credential: join.template.credential,
+            capabilities: join.template.capabilities,
+            source: LeafNodeSource::KeyPackage(Lifetime {
+                not_before: 0,
+                not_after: u64::MAX,
+            }),
+            extensions: join.template.extensions,
+            signature: &[],
+            signed_bytes: &[],
+            raw: &[],
+        };
+        let mut first = [0u8; B];
+        let first_len = sign_leaf_node(
+            &self.suite,
+            &placeholder,
+            join.signature_key,
+            gc.group_id,
+            0,
+            &mut first,
+        )?;
+        let first = first.get(..first_len).ok_or(Error::Truncated)?;
+        let own = applied.stage.add_leaf(&self.tree, first)?;
+        let template = LeafNode::decode_exact(first)?;
+        let mut leaf_buf = [0u8; B];
+        let sk = join.signature_key;
+        let created = create_path(
+            &self.suite,
+            &self.tree,
+            &mut applied.stage,
+            own,
+            &template,
+            sk,
+            gc.group_id,
+            rng,
+            &mut leaf_buf,
+        )?;
+        let view = applied.stage.view(&self.tree);
+        let tree_hash = view.hash_of(&self.suite, view.root());
+        let n_leaves = view.width();
+        let new_context = GroupContext {
+            epoch: gc.epoch + 1,
+            tree_hash: &tree_hash,
+            ..gc
+        };
+        let len = update_path_len::<S>(&view, &created, &[]);
+        if work.len() < len {
+            return Err(Error::BufferTooSmall { needed: len });
+        }
+        let (path_area, work) = work.split_at_mut(len);
+        let new_gc = encode_context(&new_context)?;
+        let mut scratch = [0u8; scratch_len(super::MAX_GROUP_CONTEXT_LEN)];
+        encrypt_path(&self.suite, &view, &created, &new_gc, &[], &mut scratch, rng, path_area)?;
+        let path = UpdatePath::decode_exact(path_area)?;
+
+        // Sign, and compute the new epoch from the signature.
+        let framed = FramedContent {
+            group_id: gc.group_id,
+            epoch: gc.epoch,
+            sender,
+            authenticated_data: join.authenticated_data,
+            content: Content::Commit(Commit {
+                proposals,
+                path: Some(path),
+            }),
+        };
+        let zero = Secret::zero(S::HASH_LEN)?;
+        let mut next: Option<NextEpoch> = None;
+        let confirm = |signature: &Signature| -> Result<HashOutput> {
+            let e = next_epoch(
+                &self.suite,
+                &interim,
+                WireFormat::PublicMessage,
+                &framed,
+                signature,
+                new_context,
+                init_secret.as_slice(),
+                created.commit_secret.as_slice(),
+                zero.as_slice(),
+            )?;
+            let tag = e.tag;
+            next = Some(e);
+            Ok(tag)
+        };
+        let (len, _) = protect_public(&self.suite, &framed, sk, &old_context, None, confirm, work)?;
+        let next = next.ok_or(Error::Malformed {
+            reason: "commit signed without a confirmation tag",
+        })?;
+
+        // The joiner is in the new epoch.
+        let group_id = Bytes::from_slice(gc.group_id).map_err(|_| Error::CapacityExceeded { what: "group id" })?;
+        let exts = encode_extensions(&gc.extensions)?;
+        applied.stage.apply(&mut self.tree);
+        let NextEpoch {
+            confirmed,
+            interim,
+            tag,
+            mut secrets,
+            ..
+        } = next;
+        self.secret_tree = SecretTree::empty();
+        self.secret_tree.reset(
+            &self.suite,
+            secrets.encryption_secret.as_slice(),
+            n_leaves,
+            self.config.secret_tree,
+        )?;
+        secrets.encryption_secret = Secret::empty();
+        self.status = Status::Active;
+        self.group_id = group_id;
+        self.epoch = gc.epoch + 1;
+        self.extensions = exts;
+        self.confirmed_transcript_hash = confirmed;
+        self.interim_transcript_hash = interim;
+        self.confirmation_tag = tag;
+        self.own = own;
+        self.keys = created.keys;
+        self.signature_key = SignaturePrivateKey::from_slice(join.signature_key)?;
+        self.secrets = secrets;
+        self.past.iter_mut().for_each(|p| *p = super::PastEpoch::EMPTY);
+        self.proposals.clear();
+        self.pending = None;
+        self.pending_update = crate::crypto::HpkePrivateKey::empty();
+        let version = self.bump();
+        let work: &'w [u8] = work;
+        Ok(Outgoing::new(work.get(..len).ok_or(Error::Truncated)?, version))
+    }
+}

@@ -1,0 +1,386 @@
+//! The group (RFC 9420 §11, §12): one member's state of an MLS group, and
+//! everything that moves it: creating the group, joining it, proposals,
+//! commits, Welcome messages, application messages, and persistence.
+//!
+//! `Group` is plain data in fixed arrays, sized by its const parameters:
+//!
+//! | parameter | bounds |
+//! |---|---|
+//! | `LEAVES` | members (a power of two) |
+//! | `LEAF_BYTES` | one encoded LeafNode |
+//! | `SKIPPED` | out-of-order message keys kept (§9) |
+//! | `PAST` | past epochs whose application messages still decrypt |
+//! | `STORE` | bytes of proposals kept for commits by reference |
+//!
+//! Every operation either succeeds whole or returns an error and leaves the
+//! group exactly as it was: a commit is staged ([`crate::tree::Stage`]) and
+//! checked completely before anything changes. Operations that produce
+//! bytes to send return them as [`Outgoing`], released only once the new
+//! state has been saved, so a reset can never make the group reuse a key.
+
+mod commit;
+mod create;
+mod epoch;
+mod join;
+mod persist;
+mod process;
+mod proposals;
+mod send;
+mod welcome;
+
+pub use commit::{CommitOptions, CommitOutput};
+pub use join::{ExternalJoin, KeyPackageKeys};
+pub use persist::{Outgoing, Saved};
+pub use process::Event;
+pub use proposals::ProposalStore;
+
+use crate::codec::{Buf, Decode, Encode, List};
+use crate::crypto::{Bytes, CipherSuite, HashOutput, SignaturePrivateKey};
+use crate::error::{Error, Result};
+use crate::extension::{self, Extensions, RequiredCapabilities};
+use crate::group_context::GroupContext;
+use crate::key_schedule::EpochSecrets;
+use crate::secret_tree::{SecretTree, SecretTreeConfig};
+use crate::tree::{LeafCheck, Now, RatchetTree, TreeRead};
+use crate::treekem::PathKeys;
+
+/// Longest group id accepted.
+pub const MAX_GROUP_ID_LEN: usize = 64;
+/// Longest encoding of the GroupContext extensions accepted.
+pub const MAX_EXTENSIONS_LEN: usize = 512;
+/// Longest encoded GroupContext.
+pub const MAX_GROUP_CONTEXT_LEN: usize =
+    2 + 2 + 1 + MAX_GROUP_ID_LEN + 8 + 1 + crate::crypto::MAX_HASH_LEN * 2 + 2 + MAX_EXTENSIONS_LEN;
+
+/// How handshake messages are sent (§6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum HandshakeFormat {
+    /// PublicMessage: readable by the Delivery Service.
+    Public,
+    /// PrivateMessage: encrypted.
+    Private,
+}
+
+/// Run-time policies of a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GroupConfig {
+    /// Out-of-order window and generation limits (§9).
+    pub secret_tree: SecretTreeConfig,
+    /// Wire format of the proposals and commits this member sends.
+    pub handshake: HandshakeFormat,
+    /// Application messages are padded with zeros to a multiple of this
+    /// many bytes (0 or 1: no padding; §6.3.1).
+    pub padding: usize,
+    /// Longest LeafNode lifetime accepted (§7.2); `None` accepts any.
+    pub max_lifetime: Option<u64>,
+}
+
+impl GroupConfig {
+    /// Private handshakes, no padding, default secret-tree limits.
+    pub const fn new() -> Self {
+        GroupConfig {
+            secret_tree: SecretTreeConfig {
+                max_forward_distance: 1000,
+                max_generation: u32::MAX,
+            },
+            handshake: HandshakeFormat::Private,
+            padding: 0,
+            max_lifetime: None,
+        }
+    }
+}
+
+impl Default for GroupConfig {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Where pre-shared keys come from (§8.4). Resumption PSKs of this group's
+/// own recent epochs are found by the group itself.
+pub trait PskStore {
+    /// The secret of an external PSK.
+    fn external(&self, psk_id: &[u8]) -> Option<&[u8]>;
+    /// The resumption PSK of another group's epoch (for reinit and branch).
+    fn resumption(&self, _group_id: &[u8], _epoch: u64) -> Option<&[u8]> {
+        None
+    }
+}
+
+/// No PSKs.
+impl PskStore for () {
+    fn external(&self, _: &[u8]) -> Option<&[u8]> {
+        None
+    }
+}
+
+/// External PSKs as `(psk_id, psk)` pairs.
+impl PskStore for [(&[u8], &[u8])] {
+    fn external(&self, psk_id: &[u8]) -> Option<&[u8]> {
+        self.iter().find(|(id, _)| *id == psk_id).map(|(_, psk)| *psk)
+    }
+}
+
+/// Where a member stands in its group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum Status {
+    /// Not created or joined yet.
+    Empty,
+    /// A member.
+    Active,
+    /// Removed by a commit: nothing can be sent any more.
+    Removed,
+    /// A commit carried a ReInit (§11.2): the group is closed and a new one
+    /// must be joined.
+    ReInit,
+}
+
+/// The secrets of a past epoch kept to read late application messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PastEpoch<const L: usize, const K: usize> {
+    epoch: Option<u64>,
+    /// The epoch's encoded GroupContext, which its signatures cover.
+    context: Buf<MAX_GROUP_CONTEXT_LEN>,
+    sender_data_secret: crate::crypto::Secret,
+    resumption_psk: crate::crypto::Secret,
+    secret_tree: SecretTree<L, K>,
+}
+
+impl<const L: usize, const K: usize> PastEpoch<L, K> {
+    const EMPTY: Self = PastEpoch {
+        epoch: None,
+        context: Buf::new(),
+        sender_data_secret: crate::crypto::Secret::empty(),
+        resumption_psk: crate::crypto::Secret::empty(),
+        secret_tree: SecretTree::empty(),
+    };
+}
+
+/// A commit this member sent and is waiting to see echoed (§12.4.2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct PendingCommit {
+    /// The commit's confirmation tag, which identifies it.
+    confirmation_tag: HashOutput,
+    /// The member's keys once the commit applies.
+    keys: PathKeys,
+    /// The commit secret (zero when it had no path).
+    commit_secret: crate::crypto::Secret,
+    /// The key a PrivateMessage commit was encrypted with, to read the echo.
+    key: Option<crate::secret_tree::MessageKey>,
+}
+
+/// One member's state of an MLS group; see the [module docs](self).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Group<
+    S: CipherSuite,
+    const LEAVES: usize,
+    const LEAF_BYTES: usize,
+    const SKIPPED: usize = 8,
+    const PAST: usize = 1,
+    const STORE: usize = 2048,
+> {
+    suite: S,
+    config: GroupConfig,
+    status: Status,
+    group_id: Bytes<MAX_GROUP_ID_LEN>,
+    epoch: u64,
+    /// `Extension extensions<V>` of the GroupContext, header included.
+    extensions: Buf<MAX_EXTENSIONS_LEN>,
+    tree: RatchetTree<LEAVES, LEAF_BYTES>,
+    confirmed_transcript_hash: HashOutput,
+    interim_transcript_hash: HashOutput,
+    /// Confirmation tag of the commit that started this epoch.
+    confirmation_tag: HashOutput,
+    own: u32,
+    keys: PathKeys,
+    signature_key: SignaturePrivateKey,
+    secrets: EpochSecrets,
+    secret_tree: SecretTree<LEAVES, SKIPPED>,
+    past: [PastEpoch<LEAVES, SKIPPED>; PAST],
+    proposals: ProposalStore<STORE>,
+    pending: Option<PendingCommit>,
+    /// Private key of this member's own Update proposal, if one is pending.
+    pending_update: crate::crypto::HpkePrivateKey,
+    /// Counts changes, to pair sent bytes with saved states.
+    version: u64,
+}
+
+impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> Group<S, L, B, K, P, N>
+where
+    S: CipherSuite,
+{
+    /// A group not yet created or joined; `const`, so it can initialise a
+    /// `static` without using the stack.
+    pub const fn new(suite: S, config: GroupConfig) -> Self {
+        Group {
+            suite,
+            config,
+            status: Status::Empty,
+            group_id: Bytes::empty(),
+            epoch: 0,
+            extensions: Buf::new(),
+            tree: RatchetTree::new(),
+            confirmed_transcript_hash: HashOutput::empty(),
+            interim_transcript_hash: HashOutput::empty(),
+            confirmation_tag: HashOutput::empty(),
+            own: 0,
+            keys: PathKeys::empty(),
+            signature_key: SignaturePrivateKey::empty(),
+            secrets: EpochSecrets::empty(),
+            secret_tree: SecretTree::empty(),
+            past: [PastEpoch::EMPTY; P],
+            proposals: ProposalStore::new(),
+            pending: None,
+            pending_update: crate::crypto::HpkePrivateKey::empty(),
+            version: 0,
+        }
+    }
+
+    /// The group's status.
+    pub fn status(&self) -> Status {
+        self.status
+    }
+
+    /// The group id.
+    pub fn group_id(&self) -> &[u8] {
+        &self.group_id
+    }
+
+    /// The current epoch.
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// This member's leaf index.
+    pub fn own_leaf(&self) -> u32 {
+        self.own
+    }
+
+    /// The ratchet tree.
+    pub fn tree(&self) -> &RatchetTree<L, B> {
+        &self.tree
+    }
+
+    /// The current epoch's `epoch_authenticator` (§8.7).
+    pub fn epoch_authenticator(&self) -> &[u8] {
+        self.secrets.epoch_authenticator.as_slice()
+    }
+
+    /// `MLS-Exporter(label, context, out.len())` of the current epoch (§8.5).
+    pub fn export(&self, label: &[u8], context: &[u8], out: &mut [u8]) -> Result<()> {
+        self.active()?;
+        crate::key_schedule::exporter(
+            &self.suite,
+            self.secrets.exporter_secret.as_slice(),
+            label,
+            context,
+            out,
+        )
+    }
+
+    /// The resumption PSK of the current epoch or a kept past one (§8.6).
+    pub fn resumption_psk(&self, epoch: u64) -> Option<&[u8]> {
+        if epoch == self.epoch {
+            return Some(self.secrets.resumption_psk.as_slice());
+        }
+        self.past
+            .iter()
+            .find(|p| p.epoch == Some(epoch))
+            .map(|p| p.resumption_psk.as_slice())
+    }
+
+    /// The GroupContext extensions.
+    pub fn extensions(&self) -> Extensions<'_> {
+        extensions_of(&self.extensions)
+    }
+
+    /// The group's proposal store (proposals received this epoch).
+    pub fn proposals(&self) -> &ProposalStore<N> {
+        &self.proposals
+    }
+
+    /// Fails unless the group is active.
+    fn active(&self) -> Result<()> {
+        match self.status {
+            Status::Active => Ok(()),
+            _ => Err(Error::Malformed {
+                reason: "group not active",
+            }),
+        }
+    }
+
+    /// The encoded GroupContext of the current epoch (the tree hash comes
+    /// from the cache, so this needs `&mut`).
+    fn context_bytes(&mut self) -> Result<Buf<MAX_GROUP_CONTEXT_LEN>> {
+        let tree_hash = self.tree.tree_hash(&self.suite);
+        encode_context(&GroupContext {
+            cipher_suite: S::ID,
+            group_id: &self.group_id,
+            epoch: self.epoch,
+            tree_hash: &tree_hash,
+            confirmed_transcript_hash: &self.confirmed_transcript_hash,
+            extensions: extensions_of(&self.extensions),
+        })
+    }
+
+    /// The signature key of member `leaf`.
+    fn member_key(&self, leaf: u32) -> Result<&[u8]> {
+        self.tree
+            .leaf(leaf)
+            .map(|l| l.signature_key)
+            .ok_or(Error::LeafOutOfRange { leaf })
+    }
+
+    /// Marks a change of state.
+    fn bump(&mut self) -> u64 {
+        self.version += 1;
+        self.version
+    }
+}
+
+/// What LeafNodes in a group are checked against (§7.3).
+fn leaf_check<'a>(
+    group_id: &'a [u8],
+    now: Now,
+    max_lifetime: Option<u64>,
+    extensions: &Extensions<'a>,
+) -> LeafCheck<'a> {
+    let required = extension::find(extensions, extension::extension_type::REQUIRED_CAPABILITIES)
+        .and_then(|d| RequiredCapabilities::decode_exact(d).ok());
+    LeafCheck {
+        group_id,
+        now,
+        max_lifetime,
+        required,
+    }
+}
+
+/// The extensions list kept in `buf` (always a valid encoding).
+fn extensions_of(buf: &Buf<MAX_EXTENSIONS_LEN>) -> Extensions<'_> {
+    List::decode_exact(buf).unwrap_or(List::empty())
+}
+
+/// Encodes a GroupContext into a fixed buffer.
+fn encode_context(gc: &GroupContext<'_>) -> Result<Buf<MAX_GROUP_CONTEXT_LEN>> {
+    let mut buf = Buf::new();
+    let n = gc
+        .encode_to(buf.space())
+        .map_err(|_| Error::CapacityExceeded { what: "group context" })?;
+    buf.set_len(n)?;
+    Ok(buf)
+}
+
+/// Encodes `Extension extensions<V>` into a fixed buffer.
+fn encode_extensions(exts: &Extensions<'_>) -> Result<Buf<MAX_EXTENSIONS_LEN>> {
+    let mut buf = Buf::new();
+    let n = exts.encode_to(buf.space()).map_err(|_| Error::CapacityExceeded {
+        what: "group context extensions",
+    })?;
+    buf.set_len(n)?;
+    Ok(buf)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,269 @@
+//! Saving and restoring a group, and the rule "save the new state, then
+//! send": bytes to send are released only against proof that the state
+//! that produced them was saved, so a reset between the two can never make
+//! the device reuse a generation or a key.
+//!
+//! The saved bytes hold every secret of the group. Keep them where only
+//! this device can read them (on a microcontroller, its internal flash).
+
+use super::{Group, PendingCommit, Status};
+use crate::codec::{Buf, Decode, Encode, Reader, Writer};
+use crate::crypto::{Bytes, CipherSuite, HashOutput, HpkePrivateKey, Secret, SignaturePrivateKey};
+use crate::error::{Error, Result};
+use crate::key_schedule::EpochSecrets;
+use crate::secret_tree::MessageKey;
+use crate::tree::NodeList;
+use crate::treekem::PathKeys;
+
+/// Bytes to send, released by [`Outgoing::release`] once the state that
+/// produced them is saved.
+#[must_use = "the bytes are released only after the state is saved"]
+#[derive(Debug)]
+pub struct Outgoing<T> {
+    value: T,
+    version: u64,
+}
+
+/// Proof that the group was saved, from [`Group::save`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Saved {
+    version: u64,
+    len: usize,
+}
+
+impl Saved {
+    /// Length of the saved state.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True for an empty save (never).
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl<T> Outgoing<T> {
+    pub(super) fn new(value: T, version: u64) -> Self {
+        Outgoing { value, version }
+    }
+
+    /// The bytes to send, if `saved` is a save made after they were
+    /// produced; else [`Error::NotSaved`].
+    pub fn release(self, saved: &Saved) -> Result<T> {
+        if saved.version >= self.version {
+            Ok(self.value)
+        } else {
+            Err(Error::NotSaved)
+        }
+    }
+
+    /// The bytes to send without the check, for a member that keeps no
+    /// state across resets (a test, or a host that accepts the risk).
+    pub fn release_unsaved(self) -> T {
+        self.value
+    }
+}
+
+const MAGIC: &[u8] = b"mls-nostd group";
+const FORMAT: u8 = 1;
+
+fn status_value(s: Status) -> u8 {
+    match s {
+        Status::Empty => 0,
+        Status::Active => 1,
+        Status::Removed => 2,
+        Status::ReInit => 3,
+    }
+}
+
+fn save_secrets(w: &mut Writer<'_>, s: &EpochSecrets) {
+    for x in [
+        &s.sender_data_secret,
+        &s.encryption_secret,
+        &s.exporter_secret,
+        &s.epoch_authenticator,
+        &s.external_secret,
+        &s.confirmation_key,
+        &s.membership_key,
+        &s.resumption_psk,
+        &s.init_secret,
+    ] {
+        w.vec_bytes(x.as_slice());
+    }
+}
+
+fn load_secrets(r: &mut Reader<'_>) -> Result<EpochSecrets> {
+    let mut s = EpochSecrets::empty();
+    for x in [
+        &mut s.sender_data_secret,
+        &mut s.encryption_secret,
+        &mut s.exporter_secret,
+        &mut s.epoch_authenticator,
+        &mut s.external_secret,
+        &mut s.confirmation_key,
+        &mut s.membership_key,
+        &mut s.resumption_psk,
+        &mut s.init_secret,
+    ] {
+        *x = Secret::from_slice(r.vec_bytes()?)?;
+    }
+    Ok(s)
+}
+
+impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> Group<S, L, B, K, P, N>
+where
+    S: CipherSuite,
+{
+    fn write_state(&self, w: &mut Writer<'_>) {
+        w.vec_bytes(MAGIC);
+        w.u8(FORMAT);
+        w.u16(S::ID);
+        w.u8(status_value(self.status));
+        w.u64(self.version);
+        if self.status == Status::Empty {
+            return;
+        }
+        w.vec_bytes(&self.group_id);
+        w.u64(self.epoch);
+        w.vec_bytes(&self.extensions);
+        self.tree.encode(w);
+        w.vec_bytes(&self.confirmed_transcript_hash);
+        w.vec_bytes(&self.interim_transcript_hash);
+        w.vec_bytes(&self.confirmation_tag);
+        w.u32(self.own);
+        self.keys.save(w);
+        w.vec_bytes(self.signature_key.as_slice());
+        save_secrets(w, &self.secrets);
+        self.secret_tree.save(w);
+        for past in &self.past {
+            w.optional(past.epoch.as_ref(), |w, e| {
+                w.u64(*e);
+                w.vec_bytes(&past.context);
+                w.vec_bytes(past.sender_data_secret.as_slice());
+                w.vec_bytes(past.resumption_psk.as_slice());
+                past.secret_tree.save(w);
+            });
+        }
+        w.vec_bytes(self.proposals.as_bytes());
+        w.optional(self.pending.as_ref(), |w, p| {
+            w.vec_bytes(&p.confirmation_tag);
+            p.keys.save(w);
+            w.vec_bytes(p.commit_secret.as_slice());
+            w.optional(p.key.as_ref(), |w, k| {
+                w.u32(k.generation);
+                w.vec_bytes(k.key.as_slice());
+                w.put(&k.nonce);
+            });
+        });
+        w.vec_bytes(self.pending_update.as_slice());
+    }
+
+    /// Size of the saved state.
+    pub fn saved_len(&self) -> usize {
+        let mut w = Writer::counter();
+        self.write_state(&mut w);
+        w.len()
+    }
+
+    /// Saves the whole state into `out`; returns the proof that releases
+    /// bytes produced up to now (see [`Outgoing`]).
+    pub fn save(&self, out: &mut [u8]) -> Result<Saved> {
+        let mut w = Writer::new(out);
+        self.write_state(&mut w);
+        let len = w.finish()?;
+        Ok(Saved {
+            version: self.version,
+            len,
+        })
+    }
+
+    /// Restores a state saved by [`Group::save`] with the same capacities
+    /// and suite. The configuration is this group's. On error the group is
+    /// left empty.
+    pub fn restore(&mut self, saved: &[u8]) -> Result<()> {
+        let r = self.read_state(&mut Reader::new(saved));
+        if r.is_err() {
+            self.tree.clear();
+            self.pending = None;
+            self.status = Status::Empty;
+        }
+        r
+    }
+
+    fn read_state(&mut self, r: &mut Reader<'_>) -> Result<()> {
+        if r.vec_bytes()? != MAGIC || r.u8()? != FORMAT {
+            return Err(Error::Malformed {
+                reason: "not a saved group",
+            });
+        }
+        let suite = r.u16()?;
+        if suite != S::ID {
+            return Err(Error::UnsupportedCipherSuite(suite));
+        }
+        self.status = match r.u8()? {
+            0 => Status::Empty,
+            1 => Status::Active,
+            2 => Status::Removed,
+            3 => Status::ReInit,
+            v => {
+                return Err(Error::UnknownValue {
+                    field: "group status",
+                    value: v.into(),
+                });
+            }
+        };
+        self.version = r.u64()?;
+        if self.status == Status::Empty {
+            self.tree.clear();
+            return r.finish();
+        }
+        self.group_id = Bytes::from_slice(r.vec_bytes()?)?;
+        self.epoch = r.u64()?;
+        self.extensions = Buf::from_slice(r.vec_bytes()?)?;
+        crate::extension::Extensions::decode_exact(&self.extensions)?;
+        self.tree.import(&NodeList::decode(r)?)?;
+        self.confirmed_transcript_hash = HashOutput::from_slice(r.vec_bytes()?)?;
+        self.interim_transcript_hash = HashOutput::from_slice(r.vec_bytes()?)?;
+        self.confirmation_tag = HashOutput::from_slice(r.vec_bytes()?)?;
+        self.own = r.u32()?;
+        self.keys = PathKeys::load(r)?;
+        self.signature_key = SignaturePrivateKey::from_slice(r.vec_bytes()?)?;
+        self.secrets = load_secrets(r)?;
+        self.secret_tree.load(r)?;
+        for past in self.past.iter_mut() {
+            past.epoch = None;
+            if r.presence()? {
+                past.epoch = Some(r.u64()?);
+                past.context = Buf::from_slice(r.vec_bytes()?)?;
+                past.sender_data_secret = Secret::from_slice(r.vec_bytes()?)?;
+                past.resumption_psk = Secret::from_slice(r.vec_bytes()?)?;
+                past.secret_tree.load(r)?;
+            }
+        }
+        self.proposals.set_bytes(r.vec_bytes()?)?;
+        self.pending = None;
+        if r.presence()? {
+            let confirmation_tag = HashOutput::from_slice(r.vec_bytes()?)?;
+            let keys = PathKeys::load(r)?;
+            let commit_secret = Secret::from_slice(r.vec_bytes()?)?;
+            let key = r.optional(|r| {
+                let generation = r.u32()?;
+                let key = crate::crypto::AeadKey::from_slice(r.vec_bytes()?)?;
+                Ok(MessageKey {
+                    generation,
+                    key,
+                    nonce: r.array()?,
+                })
+            })?;
+            self.pending = Some(PendingCommit {
+                confirmation_tag,
+                keys,
+                commit_secret,
+                key,
+            });
+        }
+        self.pending_update = HpkePrivateKey::from_slice(r.vec_bytes()?)?;
+        r.finish()
+    }
+}

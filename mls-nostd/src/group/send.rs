@@ -1,0 +1,181 @@
+//! Sending application messages (RFC 9420 §6.3, §15) and proposals
+//! (§12.1).
+
+use super::persist::Outgoing;
+use super::proposals::{check_proposal, proposal_ref};
+use super::{Group, HandshakeFormat, extensions_of, leaf_check};
+use crate::codec::Decode;
+use crate::crypto::{CipherSuite, CryptoRng, HashOutput};
+use crate::error::{Error, Result};
+use crate::framing::{
+    AuthenticatedContent, Content, FramedContent, FramedContentAuthData, Sender, WireFormat, protect_private,
+    protect_public,
+};
+use crate::key_package::fresh_hpke_key;
+use crate::proposal::Proposal;
+use crate::tree::{LeafNode, LeafNodeSource, Now, TreeRead, sign_leaf_node};
+
+fn no_tag(_: &crate::crypto::Signature) -> Result<HashOutput> {
+    Err(Error::Malformed {
+        reason: "only commits carry a confirmation tag",
+    })
+}
+
+impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> Group<S, L, B, K, P, N>
+where
+    S: CipherSuite,
+{
+    /// Encrypts application `data` with `authenticated_data` as a
+    /// PrivateMessage into `out` (§6.3), padded as the configuration says.
+    /// The generation used is erased at once; the bytes are released once
+    /// the state is saved. Refused while proposals wait for a commit
+    /// (§12.4: a member must commit them before sending application data).
+    pub fn send<'o, R: CryptoRng>(
+        &mut self,
+        data: &[u8],
+        authenticated_data: &[u8],
+        rng: &mut R,
+        out: &'o mut [u8],
+    ) -> Result<Outgoing<&'o [u8]>> {
+        self.active()?;
+        if self.proposals.iter().next().is_some() {
+            return Err(Error::Malformed {
+                reason: "proposals must be committed before application data",
+            });
+        }
+        let context = self.context_bytes()?;
+        let content = FramedContent {
+            group_id: &self.group_id,
+            epoch: self.epoch,
+            sender: Sender::Member(self.own),
+            authenticated_data,
+            content: Content::Application(data),
+        };
+        let block = self.config.padding.max(1);
+        let body = 4 + data.len() + 1 + crate::crypto::MAX_SIGNATURE_LEN;
+        let padding = (block - body % block) % block;
+        let sds = self.secrets.sender_data_secret.as_slice();
+        let sk = self.signature_key.as_slice();
+        let (n, _, _) = protect_private(
+            &self.suite,
+            &content,
+            sk,
+            &context,
+            sds,
+            &mut self.secret_tree,
+            padding,
+            no_tag,
+            rng,
+            out,
+        )?;
+        let version = self.bump();
+        let out: &'o [u8] = out;
+        Ok(Outgoing::new(out.get(..n).ok_or(Error::Truncated)?, version))
+    }
+
+    /// Sends a proposal (§12.1) into `out`, and keeps it so that this
+    /// member's own next commit covers it by reference.
+    pub fn propose<'o, R: CryptoRng>(
+        &mut self,
+        proposal: &Proposal<'_>,
+        authenticated_data: &[u8],
+        now: Now,
+        rng: &mut R,
+        out: &'o mut [u8],
+    ) -> Result<Outgoing<&'o [u8]>> {
+        self.active()?;
+        let me = Sender::Member(self.own);
+        if !matches!(proposal, Proposal::Update { .. }) {
+            let exts = extensions_of(&self.extensions);
+            let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts);
+            check_proposal(&self.suite, &self.tree, proposal, me, &check)?;
+        }
+        let context = self.context_bytes()?;
+        let content = FramedContent {
+            group_id: &self.group_id,
+            epoch: self.epoch,
+            sender: me,
+            authenticated_data,
+            content: Content::Proposal(*proposal),
+        };
+        let sk = self.signature_key.as_slice();
+        let (n, signature, wire_format) = match self.config.handshake {
+            HandshakeFormat::Public => {
+                let membership = Some(self.secrets.membership_key.as_slice());
+                let (n, sig) = protect_public(&self.suite, &content, sk, &context, membership, no_tag, out)?;
+                (n, sig, WireFormat::PublicMessage)
+            }
+            HandshakeFormat::Private => {
+                let sds = self.secrets.sender_data_secret.as_slice();
+                let (n, sig, _) = protect_private(
+                    &self.suite,
+                    &content,
+                    sk,
+                    &context,
+                    sds,
+                    &mut self.secret_tree,
+                    0,
+                    no_tag,
+                    rng,
+                    out,
+                )?;
+                (n, sig, WireFormat::PrivateMessage)
+            }
+        };
+        let auth = FramedContentAuthData {
+            signature: &signature,
+            confirmation_tag: None,
+        };
+        let reference = proposal_ref(
+            &self.suite,
+            &AuthenticatedContent {
+                wire_format,
+                content,
+                auth,
+            },
+        );
+        self.proposals.push(&reference, me, proposal)?;
+        let version = self.bump();
+        let out: &'o [u8] = out;
+        Ok(Outgoing::new(out.get(..n).ok_or(Error::Truncated)?, version))
+    }
+
+    /// Proposes to refresh this member's own leaf (§12.1.2): a fresh
+    /// encryption key, the same credential and capabilities. The private key
+    /// is kept until a commit applies the Update.
+    pub fn propose_update<'o, R: CryptoRng>(
+        &mut self,
+        authenticated_data: &[u8],
+        now: Now,
+        rng: &mut R,
+        out: &'o mut [u8],
+    ) -> Result<Outgoing<&'o [u8]>> {
+        self.active()?;
+        let (sk, pk) = fresh_hpke_key(&self.suite, rng)?;
+        let template = self
+            .tree
+            .leaf(self.own)
+            .ok_or(Error::LeafOutOfRange { leaf: self.own })?;
+        let leaf = LeafNode {
+            encryption_key: &pk,
+            source: LeafNodeSource::Update,
+            signature: &[],
+            signed_bytes: &[],
+            raw: &[],
+            ..template
+        };
+        let mut buf = [0u8; B];
+        let len = sign_leaf_node(
+            &self.suite,
+            &leaf,
+            self.signature_key.as_slice(),
+            &self.group_id,
+            self.own,
+            &mut buf,
+        )?;
+        let leaf_node = LeafNode::decode_exact(buf.get(..len).ok_or(Error::Truncated)?)?;
+        let out = self.propose(&Proposal::Update { leaf_node }, authenticated_data, now, rng, out)?;
+        self.pending_update = sk;
+        Ok(out)
+    }
+}

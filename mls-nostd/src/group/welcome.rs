@@ -1,0 +1,408 @@
+//! Welcome messages (RFC 9420 §12.4.3.1): writing one for the members a
+//! commit adds, and joining a group from one.
+
+use super::epoch::psk_secret;
+use super::proposals::MAX_PSKS;
+use super::{Group, PskStore, Status, encode_context, encode_extensions, leaf_check};
+use crate::codec::{Decode, Encode, Writer, encode_varint};
+use crate::crypto::labels::{decrypt_with_label, encrypt_context_len, encrypt_with_label, sign_with_label};
+use crate::crypto::{AEAD_TAG_LEN, Bytes, CipherSuite, CryptoRng, HashOutput, Secret, SignaturePrivateKey, ct_eq};
+use crate::error::{Error, Result};
+use crate::extension::{self, ExternalPub, extension_type};
+use crate::framing::MlsMessage;
+use crate::group_context::GroupContext;
+use crate::key_package::{KeyPackage, KeyPackageKeys};
+use crate::key_schedule::{epoch_secrets, welcome_key_nonce, welcome_secret};
+use crate::psk::{PreSharedKeyId, Psk, ResumptionPskUsage};
+use crate::secret_tree::SecretTree;
+use crate::transcript;
+use crate::tree::{NodeList, Now, TreeRead};
+use crate::tree_math;
+use crate::treekem::PathKeys;
+use crate::welcome::{GroupInfo, GroupSecrets, Welcome};
+
+/// A member a Welcome is for.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct NewMember<'a> {
+    pub key_package: KeyPackage<'a>,
+    /// Path secret of its lowest common ancestor with the committer.
+    pub path_secret: Option<&'a [u8]>,
+}
+
+/// What a Welcome carries.
+pub(super) struct WelcomeParts<'a, T> {
+    /// The new epoch's GroupContext.
+    pub context: GroupContext<'a>,
+    /// The tree, when it goes in the `ratchet_tree` extension.
+    pub tree: Option<&'a T>,
+    pub confirmation_tag: &'a [u8],
+    pub signer: u32,
+    pub signature_key: &'a [u8],
+    pub joiner_secret: &'a [u8],
+    pub psk_secret: &'a [u8],
+    pub psks: &'a [Option<PreSharedKeyId<'a>>],
+}
+
+fn varint_len(n: usize) -> usize {
+    encode_varint(n, &mut [0; 4])
+}
+
+/// Writes `GroupInfoTBS` (§12.4.3), with the `ratchet_tree` extension if
+/// the parts carry a tree and `external_pub` if given.
+fn write_group_info_tbs<T: TreeRead>(
+    w: &mut Writer<'_>,
+    p: &WelcomeParts<'_, T>,
+    external_pub: Option<&ExternalPub<'_>>,
+) {
+    p.context.encode(w);
+    w.vec(|w| {
+        if let Some(tree) = p.tree {
+            w.u16(extension_type::RATCHET_TREE);
+            w.vec(|w| tree.encode_tree(w));
+        }
+        if let Some(e) = external_pub {
+            w.u16(extension_type::EXTERNAL_PUB);
+            w.vec(|w| e.encode(w));
+        }
+    });
+    w.vec_bytes(p.confirmation_tag);
+    w.u32(p.signer);
+}
+
+/// Writes a signed GroupInfo into `out`; returns its length.
+pub(super) fn write_group_info<S: CipherSuite, T: TreeRead>(
+    suite: &S,
+    p: &WelcomeParts<'_, T>,
+    external_pub: Option<&ExternalPub<'_>>,
+    out: &mut [u8],
+) -> Result<usize> {
+    let mut w = Writer::new(out);
+    write_group_info_tbs(&mut w, p, external_pub);
+    let tbs_len = w.finish()?;
+    let tbs = out.get(..tbs_len).ok_or(Error::Truncated)?;
+    let signature = sign_with_label(suite, p.signature_key, b"GroupInfoTBS", &[tbs])?;
+    let mut w = Writer::new(out.get_mut(tbs_len..).ok_or(Error::Truncated)?);
+    w.vec_bytes(&signature);
+    Ok(tbs_len + w.finish()?)
+}
+
+/// Writes the `GroupSecrets` for a member.
+fn write_group_secrets(p: &WelcomeParts<'_, impl TreeRead>, m: &NewMember<'_>, w: &mut Writer<'_>) {
+    w.vec_bytes(p.joiner_secret);
+    w.optional(m.path_secret.as_ref(), |w, s| w.vec_bytes(s));
+    w.vec(|w| p.psks.iter().flatten().for_each(|id| id.encode(w)));
+}
+
+/// Size of a member's `GroupSecrets`.
+fn group_secrets_len(p: &WelcomeParts<'_, impl TreeRead>, m: &NewMember<'_>) -> usize {
+    let mut w = Writer::counter();
+    write_group_secrets(p, m, &mut w);
+    w.len()
+}
+
+/// Writes `MLSMessage(Welcome)` for `members` into `out` (§12.4.3.1);
+/// returns its length. `out` also serves as scratch.
+pub(super) fn write_welcome<S: CipherSuite, T: TreeRead, R: CryptoRng>(
+    suite: &S,
+    p: &WelcomeParts<'_, T>,
+    members: &[Option<NewMember<'_>>],
+    rng: &mut R,
+    out: &mut [u8],
+) -> Result<usize> {
+    // Sizes: the GroupInfo's is known once it is signed (ECDSA varies).
+    let mut count = Writer::counter();
+    write_group_info_tbs(&mut count, p, None);
+    let gi_max = count.len() + 4 + crate::crypto::MAX_SIGNATURE_LEN;
+    let mut secrets_len = 0;
+    for m in members.iter().flatten() {
+        let ct = group_secrets_len(p, m) + AEAD_TAG_LEN;
+        secrets_len +=
+            1 + S::HASH_LEN + varint_len(S::KEM_PUBLIC_KEY_LEN) + S::KEM_PUBLIC_KEY_LEN + varint_len(ct) + ct;
+    }
+    let head = 4 + 2 + varint_len(secrets_len) + secrets_len;
+    let max_total = head + 4 + gi_max + AEAD_TAG_LEN;
+    if out.len() < max_total + gi_max {
+        return Err(Error::BufferTooSmall {
+            needed: max_total + gi_max + encrypt_context_len(b"Welcome", &[]) + 4 + gi_max,
+        });
+    }
+
+    // The GroupInfo, signed past the end of the message, then moved to its
+    // place and encrypted there with the welcome key (§12.4.3.1).
+    let gi_len = write_group_info(suite, p, None, out.get_mut(max_total..).ok_or(Error::Truncated)?)?;
+    let egi_len = gi_len + AEAD_TAG_LEN;
+    let egi_at = head + varint_len(egi_len);
+    let total = egi_at + egi_len;
+    let info_len = encrypt_context_len(b"Welcome", &[]) + 4 + egi_len;
+    if out.len() < total + info_len {
+        return Err(Error::BufferTooSmall {
+            needed: total + info_len,
+        });
+    }
+    out.copy_within(max_total..max_total + gi_len, egi_at);
+    let ws = welcome_secret(suite, p.joiner_secret, p.psk_secret)?;
+    let (key, nonce) = welcome_key_nonce(suite, ws.as_slice())?;
+    let (body, rest) = out.split_at_mut(egi_at + gi_len);
+    let gi = body.get_mut(egi_at..).ok_or(Error::Truncated)?;
+    let tag = suite.aead_seal(key.as_slice(), &nonce, &[], gi)?;
+    rest.get_mut(..AEAD_TAG_LEN)
+        .ok_or(Error::Truncated)?
+        .copy_from_slice(&tag);
+
+    // Each member's GroupSecrets, encrypted to its init key with the
+    // encrypted GroupInfo as context.
+    let (head_buf, tail) = out.split_at_mut(egi_at);
+    let (egi, scratch) = tail.split_at_mut(egi_len);
+    let mut w = Writer::new(head_buf);
+    w.u16(crate::MLS10);
+    w.u16(3);
+    w.u16(S::ID);
+    w.varint(secrets_len);
+    let mut gs_buf = [0u8; 128 + 96 * MAX_PSKS];
+    for m in members.iter().flatten() {
+        let mut gw = Writer::new(&mut gs_buf);
+        write_group_secrets(p, m, &mut gw);
+        let gs_len = gw.finish().map_err(|_| Error::CapacityExceeded {
+            what: "PSKs in a Welcome",
+        })?;
+        let gs = gs_buf.get_mut(..gs_len).ok_or(Error::Truncated)?;
+        let kp = &m.key_package;
+        let (kem_output, tag) = encrypt_with_label(suite, kp.init_key, b"Welcome", egi, scratch, gs, rng)?;
+        w.vec_bytes(&kp.reference(suite));
+        w.vec_bytes(&kem_output);
+        w.varint(gs_len + AEAD_TAG_LEN);
+        w.put(gs);
+        w.put(&tag);
+    }
+    w.varint(egi_len);
+    w.finish()?;
+    Ok(total)
+}
+
+impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> Group<S, L, B, K, P, N>
+where
+    S: CipherSuite,
+{
+    /// Joins a group from a `welcome` (an `MLSMessage`) meant for the
+    /// KeyPackage `key_package` (an `MLSMessage` or a bare KeyPackage),
+    /// whose private keys are `keys` and `signature_key` (§12.4.3.1). The
+    /// tree comes from the GroupInfo's `ratchet_tree` extension, or from
+    /// `ratchet_tree` (an encoded `ratchet_tree`) when given out of band;
+    /// it is validated completely. `scratch` must hold twice the Welcome.
+    /// Replaces whatever the group held; on error the group is left empty.
+    #[allow(clippy::too_many_arguments)]
+    pub fn join(
+        &mut self,
+        welcome: &[u8],
+        key_package: &[u8],
+        keys: &KeyPackageKeys,
+        signature_key: &[u8],
+        ratchet_tree: Option<&[u8]>,
+        psks: &(impl PskStore + ?Sized),
+        now: Now,
+        scratch: &mut [u8],
+    ) -> Result<()> {
+        let r = self.join_inner(
+            welcome,
+            key_package,
+            keys,
+            signature_key,
+            ratchet_tree,
+            psks,
+            now,
+            scratch,
+        );
+        if r.is_err() {
+            self.tree.clear();
+            self.status = Status::Empty;
+        }
+        r
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn join_inner(
+        &mut self,
+        welcome: &[u8],
+        key_package: &[u8],
+        keys: &KeyPackageKeys,
+        signature_key: &[u8],
+        ratchet_tree: Option<&[u8]>,
+        psks: &(impl PskStore + ?Sized),
+        now: Now,
+        scratch: &mut [u8],
+    ) -> Result<()> {
+        let MlsMessage::Welcome(w) = MlsMessage::decode_exact(welcome)? else {
+            return Err(Error::WrongWireFormat);
+        };
+        let kp = match MlsMessage::decode_exact(key_package) {
+            Ok(MlsMessage::KeyPackage(kp)) => kp,
+            _ => KeyPackage::decode_exact(key_package)?,
+        };
+        if w.cipher_suite != S::ID || kp.cipher_suite != S::ID {
+            return Err(Error::UnsupportedCipherSuite(w.cipher_suite));
+        }
+        let secrets = find_secrets(&self.suite, &w, &kp)?;
+
+        // GroupSecrets, decrypted with the init key.
+        let egi = w.encrypted_group_info;
+        let info_len = encrypt_context_len(b"Welcome", egi);
+        let ct = secrets.encrypted_group_secrets.ciphertext;
+        let gs_len = ct.len().checked_sub(AEAD_TAG_LEN).ok_or(Error::DecryptionFailed)?;
+        let gi_len = egi.len().checked_sub(AEAD_TAG_LEN).ok_or(Error::DecryptionFailed)?;
+        if scratch.len() < info_len + gs_len + gi_len {
+            return Err(Error::BufferTooSmall {
+                needed: info_len + gs_len + gi_len,
+            });
+        }
+        let (info, rest) = scratch.split_at_mut(info_len);
+        let (gs_buf, gi_buf) = rest.split_at_mut(gs_len);
+        let (body, tag) = ct.split_at(gs_len);
+        gs_buf.copy_from_slice(body);
+        let kem = secrets.encrypted_group_secrets.kem_output;
+        decrypt_with_label(
+            &self.suite,
+            keys.init_key.as_slice(),
+            b"Welcome",
+            egi,
+            info,
+            kem,
+            gs_buf,
+            tag,
+        )?;
+        let gs = GroupSecrets::decode_exact(gs_buf)?;
+
+        // PSKs, then the GroupInfo (§8.4, §12.4.3.1).
+        let mut ids = [None; MAX_PSKS];
+        let mut branch_or_reinit = 0;
+        for (slot, id) in ids.iter_mut().zip(gs.psks.iter()) {
+            if matches!(id.psk, Psk::Resumption { usage, .. } if usage != ResumptionPskUsage::Application) {
+                branch_or_reinit += 1;
+            }
+            *slot = Some(id);
+        }
+        if gs.psks.len() > MAX_PSKS || branch_or_reinit > 1 {
+            return Err(Error::Malformed {
+                reason: "too many PSKs, or more than one reinit/branch PSK",
+            });
+        }
+        let psk = psk_secret(&self.suite, &ids, |_, _| None, psks)?;
+        let ws = welcome_secret(&self.suite, gs.joiner_secret, psk.as_slice())?;
+        let (key, nonce) = welcome_key_nonce(&self.suite, ws.as_slice())?;
+        let gi_plain = gi_buf.get_mut(..gi_len).ok_or(Error::Truncated)?;
+        let (body, tag) = egi.split_at(gi_len);
+        gi_plain.copy_from_slice(body);
+        self.suite.aead_open(key.as_slice(), &nonce, &[], gi_plain, tag)?;
+        let gi = GroupInfo::decode_exact(gi_plain)?;
+        let gc = &gi.group_context;
+        if gc.cipher_suite != S::ID {
+            return Err(Error::UnsupportedCipherSuite(gc.cipher_suite));
+        }
+        if branch_or_reinit > 0 && gc.epoch != 1 {
+            return Err(Error::Malformed {
+                reason: "reinit or branch group not at epoch 1",
+            });
+        }
+
+        // The tree: from the extension or out of band, validated (§12.4.3.1).
+        let tree_bytes = extension::find(&gi.extensions, extension_type::RATCHET_TREE)
+            .or(ratchet_tree)
+            .ok_or(Error::Malformed {
+                reason: "no ratchet tree",
+            })?;
+        self.tree.import(&NodeList::decode_exact(tree_bytes)?)?;
+        let check = leaf_check(gc.group_id, now, self.config.max_lifetime, &gc.extensions);
+        self.tree.validate(&self.suite, &check)?;
+        if !ct_eq(&self.tree.tree_hash(&self.suite), gc.tree_hash) {
+            return Err(Error::InvalidTree {
+                reason: "tree hash differs from the GroupInfo's",
+            });
+        }
+        let signer = self
+            .tree
+            .leaf(gi.signer)
+            .ok_or(Error::LeafOutOfRange { leaf: gi.signer })?;
+        gi.verify(&self.suite, signer.signature_key)?;
+        let own = self
+            .tree
+            .members()
+            .find(|(_, l)| l.raw == kp.leaf_node.raw)
+            .map(|(i, _)| i)
+            .ok_or(Error::Malformed {
+                reason: "own leaf not in the tree",
+            })?;
+
+        // Private keys: the leaf's, and the path from the common ancestor
+        // with the committer up (§12.4.3.1).
+        let mut path_keys = PathKeys::new(own, keys.encryption_key.as_slice())?;
+        if let Some(ps) = gs.path_secret {
+            let lca = tree_math::common_ancestor(tree_math::leaf_to_node(own), tree_math::leaf_to_node(gi.signer));
+            let mut secret = Secret::from_slice(ps)?;
+            for node in core::iter::once(lca).chain(tree_math::direct_path(lca, self.tree.width())) {
+                let Some(public) = self.tree.encryption_key(node) else {
+                    continue;
+                };
+                path_keys.set_from_path_secret(&self.suite, node, secret.as_slice(), public)?;
+                secret = crate::crypto::labels::derive_secret(&self.suite, secret.as_slice(), b"path")?;
+            }
+        }
+
+        // Key schedule and confirmation tag.
+        let context = encode_context(gc)?;
+        let mut secrets = epoch_secrets(&self.suite, gs.joiner_secret, psk.as_slice(), &context)?;
+        let tag = transcript::confirmation_tag(
+            &self.suite,
+            secrets.confirmation_key.as_slice(),
+            gc.confirmed_transcript_hash,
+        );
+        if !ct_eq(&tag, gi.confirmation_tag) {
+            return Err(Error::InvalidMac);
+        }
+        if self.suite.signature_public_key(signature_key)?.as_slice() != kp.leaf_node.signature_key {
+            return Err(Error::InvalidKey);
+        }
+        let group_id = Bytes::from_slice(gc.group_id).map_err(|_| Error::CapacityExceeded { what: "group id" })?;
+        let exts = encode_extensions(&gc.extensions)?;
+        self.secret_tree = SecretTree::empty();
+        self.secret_tree.reset(
+            &self.suite,
+            secrets.encryption_secret.as_slice(),
+            self.tree.width(),
+            self.config.secret_tree,
+        )?;
+        secrets.encryption_secret = Secret::empty();
+        self.status = Status::Active;
+        self.group_id = group_id;
+        self.epoch = gc.epoch;
+        self.extensions = exts;
+        self.confirmed_transcript_hash = HashOutput::from_slice(gc.confirmed_transcript_hash)?;
+        self.interim_transcript_hash =
+            transcript::interim_transcript_hash(&self.suite, gc.confirmed_transcript_hash, &tag);
+        self.confirmation_tag = tag;
+        self.own = own;
+        self.keys = path_keys;
+        self.signature_key = SignaturePrivateKey::from_slice(signature_key)?;
+        self.secrets = secrets;
+        self.past.iter_mut().for_each(|p| *p = super::PastEpoch::EMPTY);
+        self.proposals.clear();
+        self.pending = None;
+        self.pending_update = crate::crypto::HpkePrivateKey::empty();
+        self.bump();
+        Ok(())
+    }
+}
+
+/// The entry of `welcome` meant for `kp` (§12.4.3.1).
+fn find_secrets<'a, S: CipherSuite>(
+    suite: &S,
+    welcome: &Welcome<'a>,
+    kp: &KeyPackage<'_>,
+) -> Result<crate::welcome::EncryptedGroupSecrets<'a>> {
+    let reference = kp.reference(suite);
+    welcome
+        .secrets
+        .iter()
+        .find(|s| s.new_member == reference.as_slice())
+        .ok_or(Error::Malformed {
+            reason: "Welcome not for this KeyPackage",
+        })
+}

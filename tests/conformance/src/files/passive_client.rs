@@ -1,0 +1,86 @@
+//! The passive-client files (`passive-client-welcome.json`,
+//! `passive-client-handling-commit.json`, `passive-client-random.json`, and
+//! any file given with `--passive-client`): join from a Welcome, then
+//! process every epoch's proposals and commit, comparing the epoch
+//! authenticator after each (§12.4.3.1, §12.1–§12.4.2).
+
+use super::{SuiteCheck, per_suite};
+use crate::Outcome;
+use crate::json::{array, ctx, expect_eq, hex, hex_opt};
+use mls_nostd::crypto::{CipherSuite, HpkePrivateKey};
+use mls_nostd::group::{Event, Group, GroupConfig};
+use mls_nostd::key_package::KeyPackageKeys;
+use mls_nostd::tree::Now;
+use serde_json::Value;
+
+/// Room for the vectors' groups on the host.
+pub type HostGroup<S> = Group<S, 256, 1024, 16, 1, 32768>;
+
+struct Passive;
+
+impl SuiteCheck for Passive {
+    fn check<S: CipherSuite + Copy>(&self, s: &S, case: &Value) -> Result<(), String> {
+        let psk_values: Vec<(Vec<u8>, Vec<u8>)> = array(case, "external_psks")?
+            .iter()
+            .map(|p| Ok((hex(p, "psk_id")?, hex(p, "psk")?)))
+            .collect::<Result<_, String>>()?;
+        let psks: Vec<(&[u8], &[u8])> = psk_values.iter().map(|(i, p)| (&i[..], &p[..])).collect();
+        let keys = KeyPackageKeys {
+            init_key: ctx("init_priv", HpkePrivateKey::from_slice(&hex(case, "init_priv")?))?,
+            encryption_key: ctx(
+                "encryption_priv",
+                HpkePrivateKey::from_slice(&hex(case, "encryption_priv")?),
+            )?,
+        };
+        let welcome = hex(case, "welcome")?;
+        let tree = hex_opt(case, "ratchet_tree")?;
+        // The vectors' leaves carry past lifetimes: lifetimes are not checked.
+        let mut group: Box<HostGroup<S>> = Box::new(Group::new(*s, GroupConfig::new()));
+        let mut scratch = vec![0u8; 2 * welcome.len() + 1024];
+        ctx(
+            "join",
+            group.join(
+                &welcome,
+                &hex(case, "key_package")?,
+                &keys,
+                &hex(case, "signature_priv")?,
+                tree.as_deref(),
+                &psks[..],
+                Now::NoClock,
+                &mut scratch,
+            ),
+        )?;
+        expect_eq(
+            "initial epoch authenticator",
+            group.epoch_authenticator(),
+            &hex(case, "initial_epoch_authenticator")?,
+        )?;
+        for (i, epoch) in array(case, "epochs")?.iter().enumerate() {
+            for p in array(epoch, "proposals")? {
+                let msg = ::hex::decode(p.as_str().ok_or("proposal")?).map_err(|e| e.to_string())?;
+                let mut buf = vec![0u8; msg.len()];
+                match group.process(&msg, &psks[..], Now::NoClock, &mut buf) {
+                    Ok(Event::Proposal { .. }) => {}
+                    other => return Err(format!("epoch {i}: proposal: {other:?}")),
+                }
+            }
+            let commit = hex(epoch, "commit")?;
+            let mut buf = vec![0u8; commit.len()];
+            match group.process(&commit, &psks[..], Now::NoClock, &mut buf) {
+                Ok(Event::Commit { .. }) => {}
+                other => return Err(format!("epoch {i}: commit: {other:?}")),
+            }
+            expect_eq(
+                &format!("epoch {i} authenticator"),
+                group.epoch_authenticator(),
+                &hex(epoch, "epoch_authenticator")?,
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// Joins and processes every epoch of one case.
+pub fn check(case: &Value) -> Outcome {
+    per_suite(case, Passive)
+}
