@@ -48,4 +48,8 @@ vector_tests! {
     tree_validation => "tree-validation.json",
     tree_operations => "tree-operations.json" [1],
     treekem => "treekem.json",
+    welcome => "welcome.json",
+    passive_client_welcome => "passive-client-welcome.json",
+    passive_client_handling_commit => "passive-client-handling-commit.json",
+    passive_client_random => "passive-client-random.json" [1],
 }

@@ -17,6 +17,7 @@ mod tree_math;
 mod tree_operations;
 mod tree_validation;
 mod treekem;
+mod welcome;
 
 /// Every official file, in the order of the vectors' README, with its
 /// checker; `None` means this implementation does not check it yet, and
@@ -30,7 +31,7 @@ pub const FILES: &[(&str, Option<Checker>)] = &[
     ("psk_secret.json", Some(psk_secret::check)),
     ("key-schedule.json", Some(key_schedule::check)),
     ("transcript-hashes.json", Some(transcript_hashes::check)),
-    ("welcome.json", None),
+    ("welcome.json", Some(welcome::check)),
     ("message-protection.json", Some(message_protection::check)),
     ("tree-validation.json", Some(tree_validation::check)),
     ("tree-operations.json", Some(tree_operations::check)),
