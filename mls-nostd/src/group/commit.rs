@@ -111,6 +111,7 @@ where
             resolve(&listed, &self.proposals, me),
             me,
             Some(self.own),
+            self.epoch,
             &check,
         )?;
         let new_exts = match &applied.extensions {

@@ -166,7 +166,7 @@ where
         let none = super::ProposalStore::<0>::new();
         let sender = Sender::NewMemberCommit;
         let resolved = super::proposals::resolve(&listed, &none, sender);
-        let mut applied = stage(&self.suite, &self.tree, resolved, sender, None, &check)?;
+        let mut applied = stage(&self.suite, &self.tree, resolved, sender, None, gc.epoch, &check)?;
 
         // This client's leaf, then its path.
         // A placeholder leaf marks the joiner's place; its path replaces it.

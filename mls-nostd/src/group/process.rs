@@ -288,7 +288,15 @@ where
         let exts = extensions_of(&self.extensions);
         let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts);
         let resolved = resolve(commit, &self.proposals, sender);
-        let mut applied = stage(&self.suite, &self.tree, resolved, sender, Some(self.own), &check)?;
+        let mut applied = stage(
+            &self.suite,
+            &self.tree,
+            resolved,
+            sender,
+            Some(self.own),
+            self.epoch,
+            &check,
+        )?;
         if applied.path_required && commit.path.is_none() {
             return Err(Error::Malformed {
                 reason: "commit without the path its proposals require",

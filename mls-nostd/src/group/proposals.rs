@@ -234,7 +234,9 @@ fn same_client(a: &crate::tree::LeafNode<'_>, b: &crate::tree::LeafNode<'_>) -> 
 /// PSKs, ExternalInit and ReInit are noted.
 ///
 /// `committer` is the commit's sender (`NewMemberCommit` for an external
-/// commit); `me` this member's leaf, if it is one.
+/// commit); `me` this member's leaf, if it is one; `epoch` the group's
+/// current epoch: a reinit or branch resumption PSK is accepted only in the
+/// commit that starts epoch 1 of a new group (§11.2, §11.3).
 #[allow(clippy::too_many_arguments)]
 pub(super) fn stage<'c, S: CipherSuite, const L: usize, const B: usize>(
     suite: &S,
@@ -242,6 +244,7 @@ pub(super) fn stage<'c, S: CipherSuite, const L: usize, const B: usize>(
     proposals: impl Iterator<Item = Result<(Proposal<'c>, Sender)>> + Clone,
     committer: Sender,
     me: Option<u32>,
+    epoch: u64,
     check: &LeafCheck<'_>,
 ) -> Result<Applied<'c, L>> {
     let external = committer == Sender::NewMemberCommit;
@@ -380,8 +383,12 @@ pub(super) fn stage<'c, S: CipherSuite, const L: usize, const B: usize>(
                 if psk.psk_nonce.len() != S::HASH_LEN {
                     return Err(invalid("psk_nonce is not KDF.Nh bytes"));
                 }
-                if matches!(psk.psk, Psk::Resumption { usage, .. } if usage != ResumptionPskUsage::Application) {
-                    return Err(invalid("reinit or branch resumption PSK in a proposal"));
+                if matches!(psk.psk, Psk::Resumption { usage, .. } if usage != ResumptionPskUsage::Application)
+                    && epoch != 0
+                {
+                    return Err(invalid(
+                        "reinit or branch resumption PSK outside a new group's first commit",
+                    ));
                 }
                 if out.psks.iter().take(out.psk_len).flatten().any(|q| *q == psk) {
                     return Err(invalid("the same PSK twice"));
@@ -438,7 +445,7 @@ pub(super) fn check_proposal<S: CipherSuite, const L: usize, const B: usize>(
             }
             match psk.psk {
                 Psk::Resumption { usage, .. } if usage != ResumptionPskUsage::Application => {
-                    Err(invalid("reinit or branch resumption PSK in a proposal"))
+                    Err(invalid("reinit or branch resumption PSK in a standalone proposal"))
                 }
                 _ => Ok(()),
             }
