@@ -85,6 +85,17 @@ impl<const N: usize> ProposalStore<N> {
         Ok(())
     }
 
+    /// Whether [`Self::push`] of a proposal with a `reference_len`-byte
+    /// reference would fit, so that a sender can check before it takes a
+    /// key to send the proposal.
+    pub(super) fn has_room(&self, reference_len: usize, sender: Sender, proposal: &Proposal<'_>) -> bool {
+        let mut w = Writer::counter();
+        w.varint(reference_len);
+        crate::codec::Encode::encode(&sender, &mut w);
+        w.vec(|w| crate::codec::Encode::encode(proposal, w));
+        self.len + w.len() + reference_len <= N
+    }
+
     /// Keeps a proposal; fails with `CapacityExceeded` when it does not fit.
     pub fn push(&mut self, reference: &[u8], sender: Sender, proposal: &Proposal<'_>) -> Result<()> {
         let space = self

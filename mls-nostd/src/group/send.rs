@@ -90,6 +90,10 @@ where
             let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts);
             check_proposal(&self.suite, &self.tree, proposal, me, &check)?;
         }
+        // Checked before a PrivateMessage takes a generation from the tree.
+        if !self.proposals.has_room(S::HASH_LEN, me, proposal) {
+            return Err(Error::CapacityExceeded { what: "proposal store" });
+        }
         let context = self.context_bytes()?;
         let content = FramedContent {
             group_id: &self.group_id,
