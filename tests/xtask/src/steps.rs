@@ -53,6 +53,7 @@ fn steps() -> Vec<Step> {
         ),
         cargo_step("cargo test (host)", &["test"]),
         cargo_step("conformance vectors", &["run", "--release", "-p", "mls-conformance"]),
+        cargo_step("demo (README's main command)", &["run", "--release", "-p", "mls-demo"]),
     ];
     for target in install::TARGETS {
         steps.push(step(format!("build mls-nostd for {target}"), move || {

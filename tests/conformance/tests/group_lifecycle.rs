@@ -1,0 +1,1020 @@
+//! The group lifecycle end to end (RFC 9420 §11, §12): real groups of
+//! several members in one process, exchanging only MLS wire bytes.
+//!
+//! Each member is its own `Group`; the only things that pass between them
+//! are the `MLSMessage` bytes the API releases (KeyPackages, commits,
+//! Welcomes, proposals, application messages, GroupInfo) and, where a test
+//! says so, the ratchet tree out of band. After every epoch all members
+//! must agree on `epoch()`, `epoch_authenticator()` and an exported secret.
+//!
+//! The long history runs for suites 1, 2 and 3, once with PrivateMessage
+//! and once with PublicMessage handshakes. Reinitialisation (§11.2) and
+//! branching (§11.3) have their own tests.
+
+use chacha20::ChaCha20Rng;
+use mls_nostd::Error;
+use mls_nostd::codec::{Decode, Encode, List};
+use mls_nostd::commit::ProposalOrRef;
+use mls_nostd::credential::Credential;
+use mls_nostd::crypto::{
+    CipherSuite, Curve25519Aes128, Curve25519ChaCha, HashOutput, P256Aes128, Signature, SignaturePrivateKey,
+};
+use mls_nostd::extension::{Extension, ExternalSender, extension_type};
+use mls_nostd::framing::{Content, FramedContent, MlsMessage, Sender, protect_public};
+use mls_nostd::group::{
+    CommitOptions, Event, ExternalJoin, Group, GroupConfig, HandshakeFormat, KeyPackageKeys, PskStore, Saved, Status,
+};
+use mls_nostd::key_package::{LeafTemplate, generate};
+use mls_nostd::proposal::{Proposal, ReInit};
+use mls_nostd::psk::{PreSharedKeyId, Psk, ResumptionPskUsage};
+use mls_nostd::tree::{Capabilities, Lifetime, Now, TreeRead};
+use rand_core::{Rng, SeedableRng};
+
+/// Sixteen leaves are plenty here; leaves up to 1 KiB (P-256 keys).
+type G<S> = Group<S, 16, 1024, 16, 1, 16384>;
+
+/// A fixed "now", with every lifetime around it: lifetimes are checked.
+const NOW_SECS: u64 = 1_750_000_000;
+const NOW: Now = Now::UnixSeconds(NOW_SECS);
+const LIFETIME: Lifetime = Lifetime {
+    not_before: NOW_SECS - 3600,
+    not_after: NOW_SECS + 90 * 86400,
+};
+
+/// An application-defined GroupContext extension type, listed in every
+/// member's capabilities.
+const APP_EXT: u16 = 0xff0a;
+static VERSIONS: [u16; 1] = [1];
+static SUITES: [u16; 3] = [1, 2, 3];
+static EXTENSIONS: [u16; 1] = [APP_EXT];
+static CREDENTIALS: [u16; 1] = [1];
+
+fn capabilities() -> Capabilities<'static> {
+    Capabilities {
+        versions: List::from_slice(&VERSIONS),
+        cipher_suites: List::from_slice(&SUITES),
+        extensions: List::from_slice(&EXTENSIONS),
+        proposals: List::empty(),
+        credentials: List::from_slice(&CREDENTIALS),
+    }
+}
+
+fn template(identity: &[u8]) -> LeafTemplate<'_> {
+    LeafTemplate {
+        credential: Credential::Basic { identity },
+        capabilities: capabilities(),
+        extensions: List::empty(),
+    }
+}
+
+/// What processing a message did, owned.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Ev {
+    App {
+        sender: u32,
+        epoch: u64,
+        data: Vec<u8>,
+        aad: Vec<u8>,
+    },
+    Proposal(Sender),
+    Commit {
+        sender: Sender,
+        epoch: u64,
+        own: bool,
+    },
+    Removed(Sender),
+}
+
+impl From<Event<'_>> for Ev {
+    fn from(e: Event<'_>) -> Self {
+        match e {
+            Event::Application {
+                sender,
+                epoch,
+                data,
+                authenticated_data,
+            } => Ev::App {
+                sender,
+                epoch,
+                data: data.to_vec(),
+                aad: authenticated_data.to_vec(),
+            },
+            Event::Proposal { sender } => Ev::Proposal(sender),
+            Event::Commit { sender, epoch, own } => Ev::Commit { sender, epoch, own },
+            Event::Removed { sender } => Ev::Removed(sender),
+        }
+    }
+}
+
+fn app(sender: u32, epoch: u64, data: &[u8], aad: &[u8]) -> Ev {
+    Ev::App {
+        sender,
+        epoch,
+        data: data.to_vec(),
+        aad: aad.to_vec(),
+    }
+}
+
+fn committed(sender: Sender, epoch: u64, own: bool) -> Ev {
+    Ev::Commit { sender, epoch, own }
+}
+
+/// The PSKs of a reinit or branch: the resumption PSK of one epoch of
+/// another group.
+struct Resumption<'a> {
+    group_id: &'a [u8],
+    epoch: u64,
+    psk: &'a [u8],
+}
+
+impl PskStore for Resumption<'_> {
+    fn external(&self, _: &[u8]) -> Option<&[u8]> {
+        None
+    }
+    fn resumption(&self, group_id: &[u8], epoch: u64) -> Option<&[u8]> {
+        (group_id == self.group_id && epoch == self.epoch).then_some(self.psk)
+    }
+}
+
+fn encode(v: &impl Encode) -> Vec<u8> {
+    let mut out = vec![0u8; v.encoded_len()];
+    let n = v.encode_to(&mut out).unwrap();
+    assert_eq!(n, out.len());
+    out
+}
+
+fn save<S: CipherSuite>(g: &G<S>) -> (Vec<u8>, Saved) {
+    let mut out = vec![0u8; g.saved_len()];
+    let saved = g.save(&mut out).unwrap();
+    assert_eq!(saved.len(), out.len());
+    (out, saved)
+}
+
+/// An Add proposal for the KeyPackage in `kp` (an `MLSMessage`).
+fn add(kp: &[u8]) -> Proposal<'_> {
+    match MlsMessage::decode_exact(kp).unwrap() {
+        MlsMessage::KeyPackage(key_package) => Proposal::Add { key_package },
+        other => panic!("not a KeyPackage: {other:?}"),
+    }
+}
+
+fn wire_format(msg: &[u8]) -> mls_nostd::framing::WireFormat {
+    MlsMessage::decode_exact(msg).unwrap().wire_format()
+}
+
+/// One client: its signature key, its RNG and its one group.
+struct Client<S: CipherSuite> {
+    name: &'static str,
+    suite: S,
+    config: GroupConfig,
+    sk: SignaturePrivateKey,
+    rng: ChaCha20Rng,
+    group: Box<G<S>>,
+}
+
+impl<S: CipherSuite + Copy> Client<S> {
+    fn new(suite: S, name: &'static str, config: GroupConfig, variant: u8) -> Self {
+        let mut seed = [0u8; 32];
+        seed[..name.len()].copy_from_slice(name.as_bytes());
+        seed[30] = variant;
+        seed[31] = S::ID as u8;
+        let mut rng = ChaCha20Rng::from_seed(seed);
+        let (sk, _) = suite.signature_key_pair(&mut rng);
+        Client {
+            name,
+            suite,
+            config,
+            sk,
+            rng,
+            group: Box::new(Group::new(suite, config)),
+        }
+    }
+
+    fn key_package(&mut self) -> (Vec<u8>, KeyPackageKeys) {
+        let mut out = vec![0u8; 2048];
+        let (n, keys) = generate(
+            &self.suite,
+            &mut self.rng,
+            self.sk.as_slice(),
+            &template(self.name.as_bytes()),
+            LIFETIME,
+            List::empty(),
+            &mut out,
+        )
+        .unwrap();
+        out.truncate(n);
+        (out, keys)
+    }
+
+    fn create(&mut self, group_id: &[u8], extensions: &[Extension<'_>]) {
+        let (kp, keys) = self.key_package();
+        let MlsMessage::KeyPackage(k) = MlsMessage::decode_exact(&kp).unwrap() else {
+            panic!("not a KeyPackage")
+        };
+        self.group
+            .create(
+                group_id,
+                k.leaf_node.raw,
+                keys.encryption_key.as_slice(),
+                self.sk.as_slice(),
+                List::from_slice(extensions),
+                &mut self.rng,
+            )
+            .unwrap();
+    }
+
+    /// Commits, saves, and returns the released commit and Welcome.
+    fn commit(&mut self, options: &CommitOptions<'_>, psks: &(impl PskStore + ?Sized)) -> (Vec<u8>, Option<Vec<u8>>) {
+        let mut work = vec![0u8; 1 << 16];
+        let out = self.group.commit(options, psks, NOW, &mut self.rng, &mut work).unwrap();
+        let (_, saved) = save(&self.group);
+        let c = out.release(&saved).unwrap();
+        (c.commit.to_vec(), c.welcome.map(<[u8]>::to_vec))
+    }
+
+    fn send(&mut self, data: &[u8], aad: &[u8]) -> Vec<u8> {
+        let mut out = vec![0u8; data.len() + aad.len() + 1024];
+        let o = self.group.send(data, aad, &mut self.rng, &mut out).unwrap();
+        let (_, saved) = save(&self.group);
+        o.release(&saved).unwrap().to_vec()
+    }
+
+    fn propose(&mut self, p: &Proposal<'_>) -> Vec<u8> {
+        let mut out = vec![0u8; 4096];
+        let o = self.group.propose(p, b"", NOW, &mut self.rng, &mut out).unwrap();
+        let (_, saved) = save(&self.group);
+        o.release(&saved).unwrap().to_vec()
+    }
+
+    fn propose_update(&mut self, aad: &[u8]) -> Vec<u8> {
+        let mut out = vec![0u8; 4096];
+        let o = self.group.propose_update(aad, NOW, &mut self.rng, &mut out).unwrap();
+        let (_, saved) = save(&self.group);
+        o.release(&saved).unwrap().to_vec()
+    }
+
+    fn process(&mut self, msg: &[u8], psks: &(impl PskStore + ?Sized)) -> Result<Ev, Error> {
+        let mut buf = vec![0u8; msg.len()];
+        self.group.process(msg, psks, NOW, &mut buf).map(Ev::from)
+    }
+
+    fn join(
+        &mut self,
+        welcome: &[u8],
+        kp: &[u8],
+        keys: &KeyPackageKeys,
+        tree: Option<&[u8]>,
+        psks: &(impl PskStore + ?Sized),
+    ) -> Result<(), Error> {
+        let mut scratch = vec![0u8; 2 * welcome.len() + 1024];
+        self.group
+            .join(welcome, kp, keys, self.sk.as_slice(), tree, psks, NOW, &mut scratch)
+    }
+
+    fn join_external(&mut self, group_info: &[u8], tree: Option<&[u8]>) -> Vec<u8> {
+        let identity = self.name.as_bytes();
+        let join = ExternalJoin {
+            group_info,
+            ratchet_tree: tree,
+            template: template(identity),
+            signature_key: self.sk.as_slice(),
+            resync: None,
+            authenticated_data: b"external join",
+        };
+        let mut work = vec![0u8; 1 << 16];
+        let o = self.group.join_external(&join, NOW, &mut self.rng, &mut work).unwrap();
+        let (_, saved) = save(&self.group);
+        o.release(&saved).unwrap().to_vec()
+    }
+
+    /// Saves, restores into a fresh group, checks the restored state saves
+    /// to the same bytes, and goes on with the restored group.
+    fn reload(&mut self) {
+        let (bytes, _) = save(&self.group);
+        let mut fresh: Box<G<S>> = Box::new(Group::new(self.suite, self.config));
+        fresh.restore(&bytes).unwrap();
+        assert_eq!(save(&fresh).0, bytes, "{}: restored state saves differently", self.name);
+        assert_eq!(fresh.epoch(), self.group.epoch());
+        assert_eq!(fresh.epoch_authenticator(), self.group.epoch_authenticator());
+        self.group = fresh;
+    }
+
+    fn exported(&self) -> Vec<u8> {
+        let mut out = [0u8; 32];
+        self.group.export(b"lifecycle test", b"context", &mut out).unwrap();
+        out.to_vec()
+    }
+
+    fn tree(&self) -> Vec<u8> {
+        encode(self.group.tree())
+    }
+}
+
+/// All members agree on the epoch, its authenticator and an exported
+/// secret, and are active. Returns the epoch.
+fn agree<S: CipherSuite + Copy>(members: &[&Client<S>]) -> u64 {
+    let first = members[0];
+    for m in members {
+        assert_eq!(m.group.status(), Status::Active, "{}", m.name);
+        assert_eq!(m.group.epoch(), first.group.epoch(), "{} epoch", m.name);
+        assert_eq!(
+            m.group.epoch_authenticator(),
+            first.group.epoch_authenticator(),
+            "{} epoch authenticator",
+            m.name
+        );
+        assert_eq!(m.exported(), first.exported(), "{} exporter", m.name);
+        assert_eq!(m.group.tree().member_count(), members.len(), "{} member count", m.name);
+        assert_eq!(m.tree(), first.tree(), "{} tree", m.name);
+    }
+    first.group.epoch()
+}
+
+fn psk_nonce<S: CipherSuite>(rng: &mut ChaCha20Rng) -> Vec<u8> {
+    let mut n = vec![0u8; S::HASH_LEN];
+    rng.fill_bytes(&mut n);
+    n
+}
+
+fn no_tag(_: &Signature) -> mls_nostd::Result<HashOutput> {
+    panic!("only commits carry a confirmation tag")
+}
+
+/// The long history; see the module docs.
+fn lifecycle<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) {
+    let config = GroupConfig {
+        handshake,
+        padding: 64,
+        ..GroupConfig::new()
+    };
+    let v = (handshake == HandshakeFormat::Public) as u8;
+    let handshake_wf = match handshake {
+        HandshakeFormat::Public => mls_nostd::framing::WireFormat::PublicMessage,
+        HandshakeFormat::Private => mls_nostd::framing::WireFormat::PrivateMessage,
+    };
+    let mut alice = Client::new(suite, "alice", config, v);
+    let mut bob = Client::new(suite, "bob", config, v);
+    let mut carol = Client::new(suite, "carol", config, v);
+    let mut dave = Client::new(suite, "dave", config, v);
+    let mut gina = Client::new(suite, "gina", config, v);
+    let mut frank = Client::new(suite, "frank", config, v);
+    let mut erin = Client::new(suite, "erin", config, v);
+    let mut rng = ChaCha20Rng::from_seed([0x42 ^ v; 32]);
+    let gid: &[u8] = b"lifecycle";
+
+    // Epoch 0: Alice creates the group alone.
+    assert_eq!(alice.group.status(), Status::Empty);
+    alice.create(gid, &[]);
+    assert_eq!(alice.group.status(), Status::Active);
+    assert_eq!((alice.group.epoch(), alice.group.own_leaf()), (0, 0));
+    assert_eq!(alice.group.group_id(), gid);
+    agree(&[&alice]);
+
+    // Epoch 1: Alice adds Bob and Carol in one commit; the tree is in the
+    // Welcome. Alice stays in epoch 0 until her commit comes back.
+    let (bob_kp, bob_keys) = bob.key_package();
+    let (carol_kp, carol_keys) = carol.key_package();
+    assert_eq!(wire_format(&bob_kp), mls_nostd::framing::WireFormat::KeyPackage);
+    let adds = [add(&bob_kp), add(&carol_kp)];
+    let (commit, welcome) = alice.commit(
+        &CommitOptions {
+            proposals: &adds,
+            ..Default::default()
+        },
+        &(),
+    );
+    assert_eq!(wire_format(&commit), handshake_wf);
+    assert_eq!(alice.group.epoch(), 0, "a commit applies only on its echo");
+    assert_eq!(alice.process(&commit, &()), Ok(committed(Sender::Member(0), 1, true)));
+    let welcome = welcome.expect("a commit with Adds has a Welcome");
+    assert_eq!(wire_format(&welcome), mls_nostd::framing::WireFormat::Welcome);
+    bob.join(&welcome, &bob_kp, &bob_keys, None, &()).unwrap();
+    carol.join(&welcome, &carol_kp, &carol_keys, None, &()).unwrap();
+    assert_eq!((bob.group.own_leaf(), carol.group.own_leaf()), (1, 2));
+    assert_eq!(agree(&[&alice, &bob, &carol]), 1);
+
+    // Epoch 2: Bob adds Dave; the tree goes out of band.
+    let (dave_kp, dave_keys) = dave.key_package();
+    let (commit, welcome) = bob.commit(
+        &CommitOptions {
+            proposals: &[add(&dave_kp)],
+            ratchet_tree_in_welcome: false,
+            authenticated_data: b"adding dave",
+            ..Default::default()
+        },
+        &(),
+    );
+    let welcome = welcome.unwrap();
+    for c in [&mut alice, &mut carol] {
+        assert_eq!(c.process(&commit, &()), Ok(committed(Sender::Member(1), 2, false)));
+    }
+    assert_eq!(bob.process(&commit, &()), Ok(committed(Sender::Member(1), 2, true)));
+    let tree = bob.tree();
+    assert_eq!(
+        dave.join(&welcome, &dave_kp, &dave_keys, None, &()),
+        Err(Error::Malformed {
+            reason: "no ratchet tree"
+        })
+    );
+    assert_eq!(dave.group.status(), Status::Empty);
+    dave.join(&welcome, &dave_kp, &dave_keys, Some(&tree), &()).unwrap();
+    assert_eq!(dave.group.own_leaf(), 3);
+    let e = agree(&[&alice, &bob, &carol, &dave]);
+    assert_eq!(e, 2);
+
+    // Application messages both ways, with authenticated data and padding.
+    let m = alice.send(b"hello from alice", b"aad: alice");
+    for c in [&mut bob, &mut carol, &mut dave] {
+        assert_eq!(c.process(&m, &()), Ok(app(0, e, b"hello from alice", b"aad: alice")));
+    }
+    let m = dave.send(b"hello from dave", b"");
+    for c in [&mut alice, &mut bob, &mut carol] {
+        assert_eq!(c.process(&m, &()), Ok(app(3, e, b"hello from dave", b"")));
+    }
+    // With 64-byte padding, 1 and 40 bytes of data give the same length
+    // (ECDSA signatures vary by a byte or two); 100 bytes take more.
+    let short = bob.send(b"x", b"");
+    let long = bob.send(&[7u8; 40], b"");
+    let longer = bob.send(&[9u8; 100], b"");
+    let slack = if S::ID == 2 { 2 } else { 0 };
+    assert!(short.len().abs_diff(long.len()) <= slack, "{} vs {}", short.len(), long.len());
+    assert!(longer.len() >= long.len() + 64 - slack);
+    for c in [&mut alice, &mut carol, &mut dave] {
+        assert_eq!(c.process(&short, &()), Ok(app(1, e, b"x", b"")));
+        assert_eq!(c.process(&long, &()), Ok(app(1, e, &[7u8; 40], b"")));
+        assert_eq!(c.process(&longer, &()), Ok(app(1, e, &[9u8; 100], b"")));
+    }
+
+    // Epoch 3: Carol proposes an Update of her leaf; Alice commits it by
+    // reference.
+    let carol_key_before = alice.group.tree().leaf(2).unwrap().encryption_key.to_vec();
+    let p = carol.propose_update(b"carol refreshes");
+    assert_eq!(wire_format(&p), handshake_wf);
+    for c in [&mut alice, &mut bob, &mut dave] {
+        assert_eq!(c.process(&p, &()), Ok(Ev::Proposal(Sender::Member(2))));
+    }
+    let mut out = vec![0u8; 1024];
+    assert_eq!(
+        alice.group.send(b"too early", b"", &mut rng, &mut out).unwrap_err(),
+        Error::Malformed {
+            reason: "proposals must be committed before application data"
+        }
+    );
+    let (commit, welcome) = alice.commit(&CommitOptions::default(), &());
+    assert!(welcome.is_none());
+    if let MlsMessage::PublicMessage(pm) = MlsMessage::decode_exact(&commit).unwrap() {
+        let Content::Commit(c) = pm.content.content else {
+            panic!("not a commit")
+        };
+        let refs: Vec<_> = c.proposals.iter().collect();
+        assert!(matches!(refs[..], [ProposalOrRef::Reference(_)]), "{refs:?}");
+    }
+    for c in [&mut bob, &mut carol, &mut dave] {
+        assert_eq!(c.process(&commit, &()), Ok(committed(Sender::Member(0), 3, false)));
+    }
+    assert_eq!(alice.process(&commit, &()), Ok(committed(Sender::Member(0), 3, true)));
+    let carol_key = alice.group.tree().leaf(2).unwrap().encryption_key.to_vec();
+    assert_ne!(carol_key, carol_key_before);
+    let e = agree(&[&alice, &bob, &carol, &dave]);
+    // Carol holds the private key of her new leaf: she can still read.
+    let m = dave.send(b"after carol's update", b"");
+    assert_eq!(carol.process(&m, &()), Ok(app(3, e, b"after carol's update", b"")));
+
+    // Save and restore everyone in the middle of the history.
+    for c in [&mut alice, &mut bob, &mut carol, &mut dave] {
+        c.reload();
+    }
+    let m = carol.send(b"after restore", b"");
+    for c in [&mut alice, &mut bob, &mut dave] {
+        assert_eq!(c.process(&m, &()), Ok(app(2, e, b"after restore", b"")));
+    }
+
+    // Epoch 4: Bob removes Dave. Dave learns it and cannot read on.
+    let (dave_before_removal, _) = save(&dave.group);
+    let (commit, _) = bob.commit(
+        &CommitOptions {
+            proposals: &[Proposal::Remove { removed: 3 }],
+            ..Default::default()
+        },
+        &(),
+    );
+    for c in [&mut alice, &mut carol] {
+        assert_eq!(c.process(&commit, &()), Ok(committed(Sender::Member(1), 4, false)));
+    }
+    assert_eq!(bob.process(&commit, &()), Ok(committed(Sender::Member(1), 4, true)));
+    assert_eq!(dave.process(&commit, &()), Ok(Ev::Removed(Sender::Member(1))));
+    assert_eq!(dave.group.status(), Status::Removed);
+    let e = agree(&[&alice, &bob, &carol]);
+    assert_eq!(e, 4);
+    assert!(alice.group.tree().leaf(3).is_none(), "Dave's leaf is blank");
+    assert_ne!(dave.group.epoch_authenticator(), alice.group.epoch_authenticator());
+    let m = alice.send(b"dave is gone", b"");
+    for c in [&mut bob, &mut carol] {
+        assert_eq!(c.process(&m, &()), Ok(app(0, e, b"dave is gone", b"")));
+    }
+    assert!(dave.process(&m, &()).is_err());
+    assert!(dave.group.send(b"still here?", b"", &mut rng, &mut out).is_err());
+    // Even a Dave that ignored the Remove, with his state of epoch 3, has
+    // no key for epoch 4.
+    let mut stale: Box<G<S>> = Box::new(Group::new(suite, config));
+    stale.restore(&dave_before_removal).unwrap();
+    let mut buf = vec![0u8; m.len()];
+    assert_eq!(
+        stale.process(&m, &(), NOW, &mut buf),
+        Err(Error::WrongEpoch { epoch: 4 })
+    );
+
+    // Epoch 5: proposals by reference (Carol proposes to add Gina, Alice
+    // proposes an external PSK), committed by Bob.
+    let psk_id: &[u8] = b"external psk";
+    let psk_value = [0x5au8; 32];
+    let psks = [(psk_id, &psk_value[..])];
+    let store = &psks[..];
+    let nonce = psk_nonce::<S>(&mut rng);
+    let (gina_kp, gina_keys) = gina.key_package();
+    let p1 = carol.propose(&add(&gina_kp));
+    let p2 = alice.propose(&Proposal::PreSharedKey {
+        psk: PreSharedKeyId {
+            psk: Psk::External { psk_id },
+            psk_nonce: &nonce,
+        },
+    });
+    for c in [&mut alice, &mut bob] {
+        assert_eq!(c.process(&p1, &()), Ok(Ev::Proposal(Sender::Member(2))));
+    }
+    for c in [&mut bob, &mut carol] {
+        assert_eq!(c.process(&p2, &()), Ok(Ev::Proposal(Sender::Member(0))));
+    }
+    let (commit, welcome) = bob.commit(&CommitOptions::default(), store);
+    let welcome = welcome.unwrap();
+    // Without the PSK the commit cannot be processed, and nothing changes.
+    let (before, _) = save(&alice.group);
+    assert_eq!(
+        alice.process(&commit, &()),
+        Err(Error::Malformed {
+            reason: "PSK not available"
+        })
+    );
+    assert_eq!(save(&alice.group).0, before);
+    for c in [&mut alice, &mut carol] {
+        assert_eq!(c.process(&commit, store), Ok(committed(Sender::Member(1), 5, false)));
+    }
+    assert_eq!(bob.process(&commit, store), Ok(committed(Sender::Member(1), 5, true)));
+    assert_eq!(
+        gina.join(&welcome, &gina_kp, &gina_keys, None, &()),
+        Err(Error::Malformed {
+            reason: "PSK not available"
+        })
+    );
+    assert_eq!(gina.group.status(), Status::Empty);
+    gina.join(&welcome, &gina_kp, &gina_keys, None, store).unwrap();
+    assert_eq!(gina.group.own_leaf(), 3, "Gina takes Dave's free leaf");
+    assert_eq!(agree(&[&alice, &bob, &carol, &gina]), 5);
+
+    // Epoch 6: a GroupContextExtensions proposal installs an external
+    // sender and an application extension.
+    let (ext_sk, ext_pk) = suite.signature_key_pair(&mut rng);
+    let senders = [ExternalSender {
+        signature_key: &ext_pk,
+        credential: Credential::Basic { identity: b"delivery service" },
+    }];
+    let senders = encode(&List::from_slice(&senders));
+    let exts = [
+        Extension {
+            extension_type: extension_type::EXTERNAL_SENDERS,
+            data: &senders,
+        },
+        Extension {
+            extension_type: APP_EXT,
+            data: b"policy v1",
+        },
+    ];
+    let gce = Proposal::GroupContextExtensions {
+        extensions: List::from_slice(&exts),
+    };
+    let (commit, _) = alice.commit(
+        &CommitOptions {
+            proposals: &[gce],
+            ..Default::default()
+        },
+        &(),
+    );
+    for c in [&mut bob, &mut carol, &mut gina] {
+        assert_eq!(c.process(&commit, &()), Ok(committed(Sender::Member(0), 6, false)));
+    }
+    assert_eq!(alice.process(&commit, &()), Ok(committed(Sender::Member(0), 6, true)));
+    let want = encode(&List::from_slice(&exts));
+    for c in [&alice, &bob, &carol, &gina] {
+        assert_eq!(encode(&c.group.extensions()), want, "{}", c.name);
+    }
+    let e = agree(&[&alice, &bob, &carol, &gina]);
+    assert_eq!(e, 6);
+
+    // Epoch 7: the external sender proposes to add Frank; Carol commits it.
+    let (frank_kp, frank_keys) = frank.key_package();
+    let external_add = |sender: Sender, key: &[u8]| {
+        let framed = FramedContent {
+            group_id: gid,
+            epoch: e,
+            sender,
+            authenticated_data: b"from the DS",
+            content: Content::Proposal(add(&frank_kp)),
+        };
+        let mut out = vec![0u8; 4096];
+        let (n, _) = protect_public(&suite, &framed, key, &[], None, no_tag, &mut out).unwrap();
+        out.truncate(n);
+        out
+    };
+    // Signed by another key, or from an unknown external sender: refused.
+    let forged = external_add(Sender::External(0), alice.sk.as_slice());
+    assert_eq!(bob.process(&forged, &()), Err(Error::InvalidSignature));
+    let unknown = external_add(Sender::External(1), ext_sk.as_slice());
+    assert_eq!(
+        bob.process(&unknown, &()),
+        Err(Error::Malformed {
+            reason: "unknown external sender"
+        })
+    );
+    let p = external_add(Sender::External(0), ext_sk.as_slice());
+    for c in [&mut alice, &mut bob, &mut carol, &mut gina] {
+        assert_eq!(c.process(&p, &()), Ok(Ev::Proposal(Sender::External(0))));
+    }
+    let (commit, welcome) = carol.commit(&CommitOptions::default(), &());
+    for c in [&mut alice, &mut bob, &mut gina] {
+        assert_eq!(c.process(&commit, &()), Ok(committed(Sender::Member(2), 7, false)));
+    }
+    assert_eq!(carol.process(&commit, &()), Ok(committed(Sender::Member(2), 7, true)));
+    frank
+        .join(&welcome.unwrap(), &frank_kp, &frank_keys, None, &())
+        .unwrap();
+    assert_eq!(frank.group.own_leaf(), 4);
+    let e = agree(&[&alice, &bob, &carol, &gina, &frank]);
+    assert_eq!(e, 7);
+
+    // Two application messages of epoch 7, delivered late.
+    let late = alice.send(b"sent in epoch 7", b"late");
+    let later = alice.send(b"also sent in epoch 7", b"");
+
+    // Epoch 8: Erin joins by external commit, from Bob's GroupInfo (with
+    // the tree for Private handshakes, the tree out of band for Public).
+    let mut gi = vec![0u8; 1 << 16];
+    let with_tree = handshake == HandshakeFormat::Private;
+    let n = bob.group.group_info(with_tree, &mut gi).unwrap();
+    let tree = (!with_tree).then(|| bob.tree());
+    let commit = erin.join_external(&gi[..n], tree.as_deref());
+    assert_eq!(wire_format(&commit), mls_nostd::framing::WireFormat::PublicMessage);
+    assert_eq!((erin.group.epoch(), erin.group.own_leaf()), (8, 5));
+    for c in [&mut alice, &mut bob, &mut carol, &mut gina, &mut frank] {
+        assert_eq!(c.process(&commit, &()), Ok(committed(Sender::NewMemberCommit, 8, false)));
+    }
+    let e = agree(&[&alice, &bob, &carol, &gina, &frank, &erin]);
+    assert_eq!(e, 8);
+
+    // The late message of epoch 7 still decrypts (PAST = 1), once.
+    for c in [&mut bob, &mut carol, &mut gina, &mut frank] {
+        assert_eq!(c.process(&late, &()), Ok(app(0, 7, b"sent in epoch 7", b"late")));
+    }
+    assert_eq!(
+        bob.process(&late, &()),
+        Err(Error::GenerationConsumed { generation: 0 })
+    );
+    assert_eq!(erin.process(&late, &()), Err(Error::WrongEpoch { epoch: 7 }));
+
+    // Save and restore everyone again.
+    for c in [&mut alice, &mut bob, &mut carol, &mut gina, &mut frank, &mut erin] {
+        c.reload();
+    }
+
+    // Epoch 9: Erin commits with a resumption PSK of epoch 8 (usage
+    // application, found by each member in its own state).
+    let nonce = psk_nonce::<S>(&mut rng);
+    let resumption = Proposal::PreSharedKey {
+        psk: PreSharedKeyId {
+            psk: Psk::Resumption {
+                usage: ResumptionPskUsage::Application,
+                psk_group_id: gid,
+                psk_epoch: 8,
+            },
+            psk_nonce: &nonce,
+        },
+    };
+    let (commit, _) = erin.commit(
+        &CommitOptions {
+            proposals: &[resumption],
+            ..Default::default()
+        },
+        &(),
+    );
+    for c in [&mut alice, &mut bob, &mut carol, &mut gina, &mut frank] {
+        assert_eq!(c.process(&commit, &()), Ok(committed(Sender::Member(5), 9, false)));
+    }
+    assert_eq!(erin.process(&commit, &()), Ok(committed(Sender::Member(5), 9, true)));
+    let e = agree(&[&alice, &bob, &carol, &gina, &frank, &erin]);
+    assert_eq!(e, 9);
+    // Epoch 7 is now two epochs back: beyond PAST = 1.
+    assert_eq!(gina.process(&later, &()), Err(Error::WrongEpoch { epoch: 7 }));
+
+    // Application messages both ways in the final epoch.
+    let m = erin.send(b"hello from erin", b"e");
+    for c in [&mut alice, &mut bob, &mut carol, &mut gina, &mut frank] {
+        assert_eq!(c.process(&m, &()), Ok(app(5, e, b"hello from erin", b"e")));
+    }
+    let m = frank.send(b"hello from frank", b"f");
+    for c in [&mut alice, &mut bob, &mut carol, &mut gina, &mut erin] {
+        assert_eq!(c.process(&m, &()), Ok(app(4, e, b"hello from frank", b"f")));
+    }
+}
+
+#[test]
+fn lifecycle_suite1_private() {
+    lifecycle(Curve25519Aes128, HandshakeFormat::Private);
+}
+
+#[test]
+fn lifecycle_suite1_public() {
+    lifecycle(Curve25519Aes128, HandshakeFormat::Public);
+}
+
+#[test]
+fn lifecycle_suite2_private() {
+    lifecycle(P256Aes128, HandshakeFormat::Private);
+}
+
+#[test]
+fn lifecycle_suite2_public() {
+    lifecycle(P256Aes128, HandshakeFormat::Public);
+}
+
+#[test]
+fn lifecycle_suite3_private() {
+    lifecycle(Curve25519ChaCha, HandshakeFormat::Private);
+}
+
+#[test]
+fn lifecycle_suite3_public() {
+    lifecycle(Curve25519ChaCha, HandshakeFormat::Public);
+}
+
+/// Alice creates `group_id` and adds the others in one commit; returns
+/// the epoch (1).
+fn three_member_group<S: CipherSuite + Copy>(
+    group_id: &[u8],
+    alice: &mut Client<S>,
+    others: [&mut Client<S>; 2],
+    psks: &(impl PskStore + ?Sized),
+    extra: &[Proposal<'_>],
+) -> u64 {
+    alice.create(group_id, &[]);
+    let [b, c] = others;
+    let (b_kp, b_keys) = b.key_package();
+    let (c_kp, c_keys) = c.key_package();
+    let mut proposals = vec![add(&b_kp), add(&c_kp)];
+    proposals.extend_from_slice(extra);
+    let (commit, welcome) = alice.commit(
+        &CommitOptions {
+            proposals: &proposals,
+            ..Default::default()
+        },
+        psks,
+    );
+    assert_eq!(alice.process(&commit, psks), Ok(committed(Sender::Member(0), 1, true)));
+    let welcome = welcome.unwrap();
+    b.join(&welcome, &b_kp, &b_keys, None, psks).unwrap();
+    c.join(&welcome, &c_kp, &c_keys, None, psks).unwrap();
+    agree(&[&*alice, &*b, &*c])
+}
+
+/// §11.2: a ReInit commit closes the group; the new group (here in
+/// another cipher suite) starts with a reinit resumption PSK of the old
+/// group's last epoch, and the others join it.
+#[test]
+fn reinit_into_another_suite() {
+    let config = GroupConfig::new();
+    let old_gid: &[u8] = b"reinit old";
+    let new_gid: &[u8] = b"reinit new";
+    let s1 = Curve25519Aes128;
+    let (mut alice, mut bob, mut carol) = (
+        Client::new(s1, "alice", config, 9),
+        Client::new(s1, "bob", config, 9),
+        Client::new(s1, "carol", config, 9),
+    );
+    three_member_group(old_gid, &mut alice, [&mut bob, &mut carol], &(), &[]);
+
+    // Bob proposes the ReInit; Alice commits it.
+    let reinit = Proposal::ReInit(ReInit {
+        group_id: new_gid,
+        version: 1,
+        cipher_suite: 3,
+        extensions: List::empty(),
+    });
+    let p = bob.propose(&reinit);
+    for c in [&mut alice, &mut carol] {
+        assert_eq!(c.process(&p, &()), Ok(Ev::Proposal(Sender::Member(1))));
+    }
+    let (commit, _) = alice.commit(&CommitOptions::default(), &());
+    for c in [&mut bob, &mut carol] {
+        assert_eq!(c.process(&commit, &()), Ok(committed(Sender::Member(0), 2, false)));
+    }
+    assert_eq!(alice.process(&commit, &()), Ok(committed(Sender::Member(0), 2, true)));
+    let mut out = vec![0u8; 1 << 16];
+    let mut rng = ChaCha20Rng::from_seed([3; 32]);
+    for c in [&mut alice, &mut bob, &mut carol] {
+        assert_eq!(c.group.status(), Status::ReInit, "{}", c.name);
+        assert_eq!(c.group.epoch(), 2);
+        // The old group is closed: nothing more is sent in it.
+        assert!(c.group.send(b"x", b"", &mut rng, &mut out).is_err());
+        assert!(
+            c.group
+                .commit(&CommitOptions::default(), &(), NOW, &mut rng, &mut out)
+                .is_err()
+        );
+        let mut x = [0u8; 8];
+        assert!(c.group.export(b"x", b"", &mut x).is_err());
+    }
+    assert_eq!(bob.group.epoch_authenticator(), alice.group.epoch_authenticator());
+    assert_eq!(carol.group.epoch_authenticator(), alice.group.epoch_authenticator());
+    let psk = alice.group.resumption_psk(2).unwrap().to_vec();
+    assert_eq!(bob.group.resumption_psk(2), Some(&psk[..]));
+    assert_eq!(carol.group.resumption_psk(2), Some(&psk[..]));
+
+    // The new group, in suite 3, as the ReInit says.
+    let s3 = Curve25519ChaCha;
+    let (mut alice3, mut bob3, mut carol3) = (
+        Client::new(s3, "alice", config, 9),
+        Client::new(s3, "bob", config, 9),
+        Client::new(s3, "carol", config, 9),
+    );
+    let store = Resumption {
+        group_id: old_gid,
+        epoch: 2,
+        psk: &psk,
+    };
+    alice3.create(new_gid, &[]);
+    let (b_kp, b_keys) = bob3.key_package();
+    let (c_kp, c_keys) = carol3.key_package();
+    let nonce = psk_nonce::<Curve25519ChaCha>(&mut rng);
+    let reinit_psk = Proposal::PreSharedKey {
+        psk: PreSharedKeyId {
+            psk: Psk::Resumption {
+                usage: ResumptionPskUsage::Reinit,
+                psk_group_id: old_gid,
+                psk_epoch: 2,
+            },
+            psk_nonce: &nonce,
+        },
+    };
+    let (commit, welcome) = alice3.commit(
+        &CommitOptions {
+            proposals: &[add(&b_kp), add(&c_kp), reinit_psk],
+            ..Default::default()
+        },
+        &store,
+    );
+    assert_eq!(alice3.process(&commit, &store), Ok(committed(Sender::Member(0), 1, true)));
+    let welcome = welcome.unwrap();
+    // Without the old group's resumption PSK, or with a wrong one, no join.
+    assert_eq!(
+        bob3.join(&welcome, &b_kp, &b_keys, None, &()),
+        Err(Error::Malformed {
+            reason: "PSK not available"
+        })
+    );
+    assert_eq!(bob3.group.status(), Status::Empty);
+    let wrong = [0u8; 32];
+    let wrong_store = Resumption {
+        group_id: old_gid,
+        epoch: 2,
+        psk: &wrong,
+    };
+    assert_eq!(
+        bob3.join(&welcome, &b_kp, &b_keys, None, &wrong_store),
+        Err(Error::DecryptionFailed)
+    );
+    assert_eq!(bob3.group.status(), Status::Empty);
+    bob3.join(&welcome, &b_kp, &b_keys, None, &store).unwrap();
+    carol3.join(&welcome, &c_kp, &c_keys, None, &store).unwrap();
+    assert_eq!(agree(&[&alice3, &bob3, &carol3]), 1);
+    assert_eq!(bob3.group.group_id(), new_gid);
+    let m = carol3.send(b"in the new group", b"");
+    for c in [&mut alice3, &mut bob3] {
+        assert_eq!(c.process(&m, &()), Ok(app(2, 1, b"in the new group", b"")));
+    }
+}
+
+/// §11.3: a subgroup branched from a live group with a branch resumption
+/// PSK; the old group goes on. Branch and reinit PSKs are refused outside
+/// a new group's first commit.
+fn branch<S: CipherSuite + Copy>(suite: S) {
+    let config = GroupConfig::new();
+    let old_gid: &[u8] = b"main group";
+    let (mut alice, mut bob, mut carol) = (
+        Client::new(suite, "alice", config, 5),
+        Client::new(suite, "bob", config, 5),
+        Client::new(suite, "carol", config, 5),
+    );
+    let e = three_member_group(old_gid, &mut alice, [&mut bob, &mut carol], &(), &[]);
+    let psk = alice.group.resumption_psk(e).unwrap().to_vec();
+    let store = Resumption {
+        group_id: old_gid,
+        epoch: e,
+        psk: &psk,
+    };
+    let mut rng = ChaCha20Rng::from_seed([4; 32]);
+    let nonce = psk_nonce::<S>(&mut rng);
+    let branch_psk = |usage| Proposal::PreSharedKey {
+        psk: PreSharedKeyId {
+            psk: Psk::Resumption {
+                usage,
+                psk_group_id: old_gid,
+                psk_epoch: e,
+            },
+            psk_nonce: &nonce,
+        },
+    };
+
+    // In the existing group, a branch or reinit PSK is refused, whether
+    // proposed or committed.
+    let mut out = vec![0u8; 1 << 16];
+    for usage in [ResumptionPskUsage::Branch, ResumptionPskUsage::Reinit] {
+        let (before, _) = save(&alice.group);
+        assert_eq!(
+            alice
+                .group
+                .propose(&branch_psk(usage), b"", NOW, &mut rng, &mut out)
+                .unwrap_err(),
+            Error::Malformed {
+                reason: "reinit or branch resumption PSK in a standalone proposal"
+            }
+        );
+        assert_eq!(
+            alice
+                .group
+                .commit(
+                    &CommitOptions {
+                        proposals: &[branch_psk(usage)],
+                        ..Default::default()
+                    },
+                    &store,
+                    NOW,
+                    &mut rng,
+                    &mut out,
+                )
+                .unwrap_err(),
+            Error::Malformed {
+                reason: "reinit or branch resumption PSK outside a new group's first commit"
+            }
+        );
+        assert_eq!(save(&alice.group).0, before);
+    }
+
+    // Alice and Bob branch off.
+    let (mut alice2, mut bob2) = (
+        Client::new(suite, "alice", config, 6),
+        Client::new(suite, "bob", config, 6),
+    );
+    alice2.create(b"subgroup", &[]);
+    let (kp, keys) = bob2.key_package();
+    let (commit, welcome) = alice2.commit(
+        &CommitOptions {
+            proposals: &[add(&kp), branch_psk(ResumptionPskUsage::Branch)],
+            ..Default::default()
+        },
+        &store,
+    );
+    assert_eq!(alice2.process(&commit, &store), Ok(committed(Sender::Member(0), 1, true)));
+    let welcome = welcome.unwrap();
+    assert_eq!(
+        bob2.join(&welcome, &kp, &keys, None, &()),
+        Err(Error::Malformed {
+            reason: "PSK not available"
+        })
+    );
+    bob2.join(&welcome, &kp, &keys, None, &store).unwrap();
+    assert_eq!(agree(&[&alice2, &bob2]), 1);
+    assert_ne!(alice2.group.epoch_authenticator(), alice.group.epoch_authenticator());
+    let m = bob2.send(b"in the subgroup", b"");
+    assert_eq!(alice2.process(&m, &()), Ok(app(1, 1, b"in the subgroup", b"")));
+
+    // The main group goes on.
+    let (commit, _) = carol.commit(&CommitOptions::default(), &());
+    for c in [&mut alice, &mut bob] {
+        assert_eq!(c.process(&commit, &()), Ok(committed(Sender::Member(2), 2, false)));
+    }
+    assert_eq!(carol.process(&commit, &()), Ok(committed(Sender::Member(2), 2, true)));
+    assert_eq!(agree(&[&alice, &bob, &carol]), 2);
+}
+
+#[test]
+fn branch_suite1() {
+    branch(Curve25519Aes128);
+}
+
+#[test]
+fn branch_suite2() {
+    branch(P256Aes128);
+}
+
+#[test]
+fn branch_suite3() {
+    branch(Curve25519ChaCha);
+}
