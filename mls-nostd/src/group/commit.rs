@@ -10,7 +10,8 @@ use super::persist::Outgoing;
 use super::proposals::{MAX_PSKS, resolve, stage};
 use super::welcome::{NewMember, WelcomeParts, write_welcome};
 use super::{
-    Group, HandshakeFormat, PendingCommit, PskStore, encode_context, encode_extensions, extensions_of, leaf_check,
+    Group, HandshakeFormat, PendingCommit, PskStore, at_offset, encode_context, encode_extensions, extensions_of,
+    leaf_check,
 };
 use crate::codec::{Decode, List};
 use crate::commit::{Commit, ProposalOrRef};
@@ -162,6 +163,8 @@ where
             }
             None => work.split_at_mut(0),
         };
+        // Sizes that fail below are counted from the start of `work`.
+        let path_len = path_area.len();
         let path = match &created {
             Some(c) => {
                 let gc = encode_context(&new_context)?;
@@ -239,7 +242,8 @@ where
                     membership,
                     confirm,
                     work,
-                )?;
+                )
+                .map_err(|e| at_offset(e, path_len))?;
                 (n, None)
             }
             HandshakeFormat::Private => {
@@ -256,7 +260,8 @@ where
                     confirm,
                     rng,
                     work,
-                )?;
+                )
+                .map_err(|e| at_offset(e, path_len))?;
                 (n, Some(key))
             }
         };
@@ -303,7 +308,8 @@ where
                     members.get(..i).unwrap_or_default(),
                     rng,
                     &mut *rest,
-                )?;
+                )
+                .map_err(|e| at_offset(e, path_len + len))?;
                 let rest: &'w [u8] = rest;
                 rest.get(..n)
             }

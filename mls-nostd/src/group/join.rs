@@ -258,7 +258,8 @@ where
             next = Some(e);
             Ok(tag)
         };
-        let (len, _) = protect_public(&self.suite, &framed, sk, &old_context, None, confirm, work)?;
+        let (len, _) = protect_public(&self.suite, &framed, sk, &old_context, None, confirm, work)
+            .map_err(|e| super::at_offset(e, path_area.len()))?;
         let next = next.ok_or(Error::Malformed {
             reason: "commit signed without a confirmation tag",
         })?;

@@ -372,6 +372,15 @@ fn encode_context(gc: &GroupContext<'_>) -> Result<Buf<MAX_GROUP_CONTEXT_LEN>> {
     Ok(buf)
 }
 
+/// `e`, with a `BufferTooSmall` from writing at offset `at` of the
+/// caller's buffer made to count the whole buffer.
+fn at_offset(e: Error, at: usize) -> Error {
+    match e {
+        Error::BufferTooSmall { needed } => Error::BufferTooSmall { needed: at + needed },
+        e => e,
+    }
+}
+
 /// Encodes `Extension extensions<V>` into a fixed buffer.
 fn encode_extensions(exts: &Extensions<'_>) -> Result<Buf<MAX_EXTENSIONS_LEN>> {
     let mut buf = Buf::new();
