@@ -5,11 +5,23 @@
 //! are the `MLSMessage` bytes the API releases (KeyPackages, commits,
 //! Welcomes, proposals, application messages, GroupInfo) and, where a test
 //! says so, the ratchet tree out of band. After every epoch all members
-//! must agree on `epoch()`, `epoch_authenticator()` and an exported secret.
+//! must agree on `epoch()`, `epoch_authenticator()`, an exported secret
+//! and the encoded tree.
 //!
-//! The long history runs for suites 1, 2 and 3, once with PrivateMessage
-//! and once with PublicMessage handshakes. Reinitialisation (§11.2) and
-//! branching (§11.3) have their own tests.
+//! - `lifecycle_*`: one long history for suites 1, 2 and 3, once with
+//!   PrivateMessage and once with PublicMessage handshakes: creation,
+//!   several Adds in one commit (tree in the Welcome, then out of band),
+//!   the committer's echo, application messages with authenticated data,
+//!   padding and out of order, an Update committed by another member, a
+//!   Remove, proposals by reference, an external PSK, GroupContext
+//!   extensions, an external sender's and a new member's own proposal,
+//!   external joins (plain and resync), late messages of the past epoch,
+//!   concurrent commits, a resumption PSK, and save/restore of everyone
+//!   in the middle.
+//! - `reinit_into_another_suite`, `branch_*`: §11.2 and §11.3.
+//! - `random_history_*`: random commits on up to 16 leaves.
+//! - `limitation_*`: behaviour the report lists as not supported; each
+//!   test shows what happens today.
 
 use chacha20::ChaCha20Rng;
 use mls_nostd::Error;
@@ -271,14 +283,14 @@ impl<S: CipherSuite + Copy> Client<S> {
             .join(welcome, kp, keys, self.sk.as_slice(), tree, psks, NOW, &mut scratch)
     }
 
-    fn join_external(&mut self, group_info: &[u8], tree: Option<&[u8]>) -> Vec<u8> {
+    fn join_external(&mut self, group_info: &[u8], tree: Option<&[u8]>, resync: Option<u32>) -> Vec<u8> {
         let identity = self.name.as_bytes();
         let join = ExternalJoin {
             group_info,
             ratchet_tree: tree,
             template: template(identity),
             signature_key: self.sk.as_slice(),
-            resync: None,
+            resync,
             authenticated_data: b"external join",
         };
         let mut work = vec![0u8; 1 << 16];
@@ -359,6 +371,7 @@ fn lifecycle<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) {
     let mut gina = Client::new(suite, "gina", config, v);
     let mut frank = Client::new(suite, "frank", config, v);
     let mut erin = Client::new(suite, "erin", config, v);
+    let mut hank = Client::new(suite, "hank", config, v);
     let mut rng = ChaCha20Rng::from_seed([0x42 ^ v; 32]);
     let gid: &[u8] = b"lifecycle";
 
@@ -437,13 +450,22 @@ fn lifecycle<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) {
     let long = bob.send(&[7u8; 40], b"");
     let longer = bob.send(&[9u8; 100], b"");
     let slack = if S::ID == 2 { 2 } else { 0 };
-    assert!(short.len().abs_diff(long.len()) <= slack, "{} vs {}", short.len(), long.len());
+    assert!(
+        short.len().abs_diff(long.len()) <= slack,
+        "{} vs {}",
+        short.len(),
+        long.len()
+    );
     assert!(longer.len() >= long.len() + 64 - slack);
-    for c in [&mut alice, &mut carol, &mut dave] {
+    for c in [&mut alice, &mut carol] {
         assert_eq!(c.process(&short, &()), Ok(app(1, e, b"x", b"")));
         assert_eq!(c.process(&long, &()), Ok(app(1, e, &[7u8; 40], b"")));
         assert_eq!(c.process(&longer, &()), Ok(app(1, e, &[9u8; 100], b"")));
     }
+    // Out of order (§9: skipped keys are kept).
+    assert_eq!(dave.process(&longer, &()), Ok(app(1, e, &[9u8; 100], b"")));
+    assert_eq!(dave.process(&short, &()), Ok(app(1, e, b"x", b"")));
+    assert_eq!(dave.process(&long, &()), Ok(app(1, e, &[7u8; 40], b"")));
 
     // Epoch 3: Carol proposes an Update of her leaf; Alice commits it by
     // reference.
@@ -453,6 +475,10 @@ fn lifecycle<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) {
     for c in [&mut alice, &mut bob, &mut dave] {
         assert_eq!(c.process(&p, &()), Ok(Ev::Proposal(Sender::Member(2))));
     }
+    // Carol's pending Update key and the others' stored proposal survive a
+    // save and restore.
+    carol.reload();
+    alice.reload();
     let mut out = vec![0u8; 1024];
     assert_eq!(
         alice.group.send(b"too early", b"", &mut rng, &mut out).unwrap_err(),
@@ -576,7 +602,9 @@ fn lifecycle<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) {
     let (ext_sk, ext_pk) = suite.signature_key_pair(&mut rng);
     let senders = [ExternalSender {
         signature_key: &ext_pk,
-        credential: Credential::Basic { identity: b"delivery service" },
+        credential: Credential::Basic {
+            identity: b"delivery service",
+        },
     }];
     let senders = encode(&List::from_slice(&senders));
     let exts = [
@@ -639,16 +667,40 @@ fn lifecycle<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) {
     for c in [&mut alice, &mut bob, &mut carol, &mut gina] {
         assert_eq!(c.process(&p, &()), Ok(Ev::Proposal(Sender::External(0))));
     }
+    // Hank asks to join himself: a new_member_proposal Add signed with his
+    // KeyPackage's key (§12.1.8). Signed by another key, it is refused.
+    let (hank_kp, hank_keys) = hank.key_package();
+    let self_add = |key: &[u8]| {
+        let framed = FramedContent {
+            group_id: gid,
+            epoch: e,
+            sender: Sender::NewMemberProposal,
+            authenticated_data: b"",
+            content: Content::Proposal(add(&hank_kp)),
+        };
+        let mut out = vec![0u8; 4096];
+        let (n, _) = protect_public(&suite, &framed, key, &[], None, no_tag, &mut out).unwrap();
+        out.truncate(n);
+        out
+    };
+    assert_eq!(
+        bob.process(&self_add(frank.sk.as_slice()), &()),
+        Err(Error::InvalidSignature)
+    );
+    let p = self_add(hank.sk.as_slice());
+    for c in [&mut alice, &mut bob, &mut carol, &mut gina] {
+        assert_eq!(c.process(&p, &()), Ok(Ev::Proposal(Sender::NewMemberProposal)));
+    }
     let (commit, welcome) = carol.commit(&CommitOptions::default(), &());
     for c in [&mut alice, &mut bob, &mut gina] {
         assert_eq!(c.process(&commit, &()), Ok(committed(Sender::Member(2), 7, false)));
     }
     assert_eq!(carol.process(&commit, &()), Ok(committed(Sender::Member(2), 7, true)));
-    frank
-        .join(&welcome.unwrap(), &frank_kp, &frank_keys, None, &())
-        .unwrap();
-    assert_eq!(frank.group.own_leaf(), 4);
-    let e = agree(&[&alice, &bob, &carol, &gina, &frank]);
+    let welcome = welcome.unwrap();
+    frank.join(&welcome, &frank_kp, &frank_keys, None, &()).unwrap();
+    hank.join(&welcome, &hank_kp, &hank_keys, None, &()).unwrap();
+    assert_eq!((frank.group.own_leaf(), hank.group.own_leaf()), (4, 5));
+    let e = agree(&[&alice, &bob, &carol, &gina, &frank, &hank]);
     assert_eq!(e, 7);
 
     // Two application messages of epoch 7, delivered late.
@@ -661,17 +713,27 @@ fn lifecycle<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) {
     let with_tree = handshake == HandshakeFormat::Private;
     let n = bob.group.group_info(with_tree, &mut gi).unwrap();
     let tree = (!with_tree).then(|| bob.tree());
-    let commit = erin.join_external(&gi[..n], tree.as_deref());
+    let commit = erin.join_external(&gi[..n], tree.as_deref(), None);
     assert_eq!(wire_format(&commit), mls_nostd::framing::WireFormat::PublicMessage);
-    assert_eq!((erin.group.epoch(), erin.group.own_leaf()), (8, 5));
-    for c in [&mut alice, &mut bob, &mut carol, &mut gina, &mut frank] {
-        assert_eq!(c.process(&commit, &()), Ok(committed(Sender::NewMemberCommit, 8, false)));
+    assert_eq!((erin.group.epoch(), erin.group.own_leaf()), (8, 6));
+    for c in [&mut alice, &mut bob, &mut carol, &mut gina, &mut frank, &mut hank] {
+        assert_eq!(
+            c.process(&commit, &()),
+            Ok(committed(Sender::NewMemberCommit, 8, false))
+        );
     }
-    let e = agree(&[&alice, &bob, &carol, &gina, &frank, &erin]);
+    let e = agree(&[&alice, &bob, &carol, &gina, &frank, &hank, &erin]);
     assert_eq!(e, 8);
 
+    // Save and restore everyone again; the past epoch is kept too.
+    for c in [
+        &mut alice, &mut bob, &mut carol, &mut gina, &mut frank, &mut hank, &mut erin,
+    ] {
+        c.reload();
+    }
+
     // The late message of epoch 7 still decrypts (PAST = 1), once.
-    for c in [&mut bob, &mut carol, &mut gina, &mut frank] {
+    for c in [&mut bob, &mut carol, &mut gina, &mut frank, &mut hank] {
         assert_eq!(c.process(&late, &()), Ok(app(0, 7, b"sent in epoch 7", b"late")));
     }
     assert_eq!(
@@ -679,11 +741,6 @@ fn lifecycle<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) {
         Err(Error::GenerationConsumed { generation: 0 })
     );
     assert_eq!(erin.process(&late, &()), Err(Error::WrongEpoch { epoch: 7 }));
-
-    // Save and restore everyone again.
-    for c in [&mut alice, &mut bob, &mut carol, &mut gina, &mut frank, &mut erin] {
-        c.reload();
-    }
 
     // Epoch 9: Erin commits with a resumption PSK of epoch 8 (usage
     // application, found by each member in its own state).
@@ -705,22 +762,60 @@ fn lifecycle<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) {
         },
         &(),
     );
-    for c in [&mut alice, &mut bob, &mut carol, &mut gina, &mut frank] {
-        assert_eq!(c.process(&commit, &()), Ok(committed(Sender::Member(5), 9, false)));
+    // Frank commits at the same time; the Delivery Service orders Erin's
+    // commit first.
+    let (frank_commit, _) = frank.commit(&CommitOptions::default(), &());
+    for c in [&mut alice, &mut bob, &mut carol, &mut gina, &mut frank, &mut hank] {
+        assert_eq!(c.process(&commit, &()), Ok(committed(Sender::Member(6), 9, false)));
     }
-    assert_eq!(erin.process(&commit, &()), Ok(committed(Sender::Member(5), 9, true)));
-    let e = agree(&[&alice, &bob, &carol, &gina, &frank, &erin]);
+    assert_eq!(erin.process(&commit, &()), Ok(committed(Sender::Member(6), 9, true)));
+    let e = agree(&[&alice, &bob, &carol, &gina, &frank, &hank, &erin]);
     assert_eq!(e, 9);
+    for c in [&mut alice, &mut erin] {
+        assert_eq!(c.process(&frank_commit, &()), Err(Error::WrongEpoch { epoch: 8 }));
+    }
+    // Frank's own stale commit: as a PrivateMessage, its key was erased
+    // when he sent it.
+    let own_stale = match handshake {
+        HandshakeFormat::Public => Error::WrongEpoch { epoch: 8 },
+        HandshakeFormat::Private => Error::GenerationConsumed { generation: 0 },
+    };
+    assert_eq!(frank.process(&frank_commit, &()), Err(own_stale));
     // Epoch 7 is now two epochs back: beyond PAST = 1.
     assert_eq!(gina.process(&later, &()), Err(Error::WrongEpoch { epoch: 7 }));
 
+    // Epoch 10: Gina loses her state and rejoins by external commit,
+    // removing her old leaf (resync).
+    let n = bob.group.group_info(true, &mut gi).unwrap();
+    let mut old_gina = std::mem::replace(&mut gina.group, Box::new(Group::new(suite, config)));
+    let commit = gina.join_external(&gi[..n], None, Some(3));
+    assert_eq!((gina.group.epoch(), gina.group.own_leaf()), (10, 3));
+    for c in [&mut alice, &mut bob, &mut carol, &mut frank, &mut hank, &mut erin] {
+        assert_eq!(
+            c.process(&commit, &()),
+            Ok(committed(Sender::NewMemberCommit, 10, false))
+        );
+    }
+    // Her old state, had it survived, learns that its leaf was removed.
+    let mut buf = vec![0u8; commit.len()];
+    assert_eq!(
+        old_gina.process(&commit, &(), NOW, &mut buf).map(Ev::from),
+        Ok(Ev::Removed(Sender::NewMemberCommit))
+    );
+    let e = agree(&[&alice, &bob, &carol, &gina, &frank, &hank, &erin]);
+    assert_eq!(e, 10);
+
     // Application messages both ways in the final epoch.
     let m = erin.send(b"hello from erin", b"e");
-    for c in [&mut alice, &mut bob, &mut carol, &mut gina, &mut frank] {
-        assert_eq!(c.process(&m, &()), Ok(app(5, e, b"hello from erin", b"e")));
+    for c in [&mut alice, &mut bob, &mut carol, &mut gina, &mut frank, &mut hank] {
+        assert_eq!(c.process(&m, &()), Ok(app(6, e, b"hello from erin", b"e")));
+    }
+    let m = gina.send(b"gina is back", b"g");
+    for c in [&mut alice, &mut bob, &mut carol, &mut frank, &mut hank, &mut erin] {
+        assert_eq!(c.process(&m, &()), Ok(app(3, e, b"gina is back", b"g")));
     }
     let m = frank.send(b"hello from frank", b"f");
-    for c in [&mut alice, &mut bob, &mut carol, &mut gina, &mut erin] {
+    for c in [&mut alice, &mut bob, &mut carol, &mut gina, &mut hank, &mut erin] {
         assert_eq!(c.process(&m, &()), Ok(app(4, e, b"hello from frank", b"f")));
     }
 }
@@ -833,6 +928,11 @@ fn reinit_into_another_suite() {
     }
     assert_eq!(bob.group.epoch_authenticator(), alice.group.epoch_authenticator());
     assert_eq!(carol.group.epoch_authenticator(), alice.group.epoch_authenticator());
+    // The closed group saves and restores as closed.
+    for c in [&mut alice, &mut bob, &mut carol] {
+        c.reload();
+        assert_eq!(c.group.status(), Status::ReInit);
+    }
     let psk = alice.group.resumption_psk(2).unwrap().to_vec();
     assert_eq!(bob.group.resumption_psk(2), Some(&psk[..]));
     assert_eq!(carol.group.resumption_psk(2), Some(&psk[..]));
@@ -870,7 +970,10 @@ fn reinit_into_another_suite() {
         },
         &store,
     );
-    assert_eq!(alice3.process(&commit, &store), Ok(committed(Sender::Member(0), 1, true)));
+    assert_eq!(
+        alice3.process(&commit, &store),
+        Ok(committed(Sender::Member(0), 1, true))
+    );
     let welcome = welcome.unwrap();
     // Without the old group's resumption PSK, or with a wrong one, no join.
     assert_eq!(
@@ -899,6 +1002,27 @@ fn reinit_into_another_suite() {
     for c in [&mut alice3, &mut bob3] {
         assert_eq!(c.process(&m, &()), Ok(app(2, 1, b"in the new group", b"")));
     }
+
+    // LIMITATION (reported): §12.4.3.1 asks a joiner to check that a group
+    // started with a reinit PSK matches the ReInit (group id, version,
+    // suite, extensions). `join` does not: a Welcome into a suite-1 group
+    // with another id, carrying the same reinit PSK, is accepted too.
+    let (mut alice1, mut bob1) = (Client::new(s1, "alice", config, 10), Client::new(s1, "bob", config, 10));
+    alice1.create(b"not the reinit group", &[]);
+    let (kp, keys) = bob1.key_package();
+    let (commit, welcome) = alice1.commit(
+        &CommitOptions {
+            proposals: &[add(&kp), reinit_psk],
+            ..Default::default()
+        },
+        &store,
+    );
+    assert_eq!(
+        alice1.process(&commit, &store),
+        Ok(committed(Sender::Member(0), 1, true))
+    );
+    assert_eq!(bob1.join(&welcome.unwrap(), &kp, &keys, None, &store), Ok(()));
+    assert_eq!(bob1.group.group_id(), b"not the reinit group");
 }
 
 /// §11.3: a subgroup branched from a live group with a branch resumption
@@ -981,7 +1105,10 @@ fn branch<S: CipherSuite + Copy>(suite: S) {
         },
         &store,
     );
-    assert_eq!(alice2.process(&commit, &store), Ok(committed(Sender::Member(0), 1, true)));
+    assert_eq!(
+        alice2.process(&commit, &store),
+        Ok(committed(Sender::Member(0), 1, true))
+    );
     let welcome = welcome.unwrap();
     assert_eq!(
         bob2.join(&welcome, &kp, &keys, None, &()),
@@ -1017,4 +1144,199 @@ fn branch_suite2() {
 #[test]
 fn branch_suite3() {
     branch(Curve25519ChaCha);
+}
+
+/// LIMITATION (reported): a late application message of a kept past epoch
+/// is verified with its sender's key in the current tree, so one from a
+/// member removed by the commit that ended that epoch is refused (the
+/// sender's leaf is gone), though it was valid when sent. The test shows
+/// it. (It is never attributed to someone else: a new occupant of the leaf
+/// has another signature key.)
+#[test]
+fn limitation_late_message_from_a_removed_member() {
+    let suite = Curve25519Aes128;
+    let config = GroupConfig::new();
+    let (mut alice, mut bob, mut carol) = (
+        Client::new(suite, "alice", config, 1),
+        Client::new(suite, "bob", config, 1),
+        Client::new(suite, "carol", config, 1),
+    );
+    three_member_group(b"late", &mut alice, [&mut bob, &mut carol], &(), &[]);
+    let m = carol.send(b"sent before my removal", b"");
+    let (commit, _) = bob.commit(
+        &CommitOptions {
+            proposals: &[Proposal::Remove { removed: 2 }],
+            ..Default::default()
+        },
+        &(),
+    );
+    assert_eq!(alice.process(&commit, &()), Ok(committed(Sender::Member(1), 2, false)));
+    assert_eq!(bob.process(&commit, &()), Ok(committed(Sender::Member(1), 2, true)));
+    assert_eq!(carol.process(&commit, &()), Ok(Ev::Removed(Sender::Member(1))));
+    assert_eq!(alice.process(&m, &()), Err(Error::LeafOutOfRange { leaf: 2 }));
+    // A removed member's state saves and restores as such.
+    carol.reload();
+    assert_eq!(carol.group.status(), Status::Removed);
+}
+
+/// A longer random history on up to 16 leaves: adds (several per commit,
+/// tree in or out of the Welcome), removes, updates by reference, empty
+/// commits, by random committers, with application messages and restores
+/// in between; everyone agrees after every epoch.
+fn random_history<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat, seed: u8, epochs: usize) {
+    let config = GroupConfig {
+        handshake,
+        ..GroupConfig::new()
+    };
+    let mut rng = ChaCha20Rng::from_seed([seed; 32]);
+    let mut next_name = 0;
+    let mut new_client = |rng: &mut ChaCha20Rng| {
+        let name: &'static str = Box::leak(format!("m{next_name:02}").into_boxed_str());
+        next_name += 1;
+        Client::new(suite, name, config, rng.next_u32() as u8)
+    };
+    let mut members: Vec<Client<S>> = vec![new_client(&mut rng)];
+    members[0].create(b"random history", &[]);
+    let roll = |rng: &mut ChaCha20Rng, n: usize| (rng.next_u32() as usize) % n;
+    for _ in 0..epochs {
+        let committer = roll(&mut rng, members.len());
+        let leaves: Vec<u32> = members.iter().map(|m| m.group.own_leaf()).collect();
+        let me = leaves[committer];
+        let free = 16 - members.len();
+        let mut removes = Vec::new();
+        let mut joiners = Vec::new();
+        let mut update_by = None;
+        match roll(&mut rng, 5) {
+            0 | 1 if free > 0 => {
+                for _ in 0..1 + roll(&mut rng, free.min(3)) {
+                    joiners.push(new_client(&mut rng));
+                }
+            }
+            2 if members.len() > 2 => {
+                let n = 1 + roll(&mut rng, 2.min(members.len() - 2));
+                while removes.len() < n {
+                    let l = leaves[roll(&mut rng, leaves.len())];
+                    if l != me && !removes.contains(&l) {
+                        removes.push(l);
+                    }
+                }
+                if free > 0 && roll(&mut rng, 2) == 0 {
+                    joiners.push(new_client(&mut rng));
+                }
+            }
+            3 if members.len() > 1 => {
+                let who = (committer + 1 + roll(&mut rng, members.len() - 1)) % members.len();
+                update_by = Some(who);
+            }
+            _ => {}
+        }
+        // An Update proposal goes to everyone first.
+        if let Some(who) = update_by {
+            let p = members[who].propose_update(b"");
+            let sender = Sender::Member(leaves[who]);
+            for (i, m) in members.iter_mut().enumerate() {
+                if i != who {
+                    assert_eq!(m.process(&p, &()), Ok(Ev::Proposal(sender)));
+                }
+            }
+        }
+        let kps: Vec<(Vec<u8>, KeyPackageKeys)> = joiners.iter_mut().map(|j| j.key_package()).collect();
+        let mut proposals: Vec<Proposal<'_>> = kps.iter().map(|(kp, _)| add(kp)).collect();
+        proposals.extend(removes.iter().map(|&removed| Proposal::Remove { removed }));
+        let in_welcome = roll(&mut rng, 2) == 0;
+        let (commit, welcome) = members[committer].commit(
+            &CommitOptions {
+                proposals: &proposals,
+                ratchet_tree_in_welcome: in_welcome,
+                force_path: roll(&mut rng, 4) != 0,
+                ..Default::default()
+            },
+            &(),
+        );
+        let epoch = members[0].group.epoch() + 1;
+        for (i, m) in members.iter_mut().enumerate() {
+            let want = if removes.contains(&leaves[i]) {
+                Ev::Removed(Sender::Member(me))
+            } else {
+                committed(Sender::Member(me), epoch, i == committer)
+            };
+            assert_eq!(m.process(&commit, &()), Ok(want), "{}", m.name);
+        }
+        members.retain(|m| m.group.status() == Status::Active);
+        let tree = members[0].tree();
+        for (mut j, (kp, keys)) in joiners.into_iter().zip(kps.iter()) {
+            let tree = (!in_welcome).then_some(&tree[..]);
+            j.join(welcome.as_deref().unwrap(), kp, keys, tree, &()).unwrap();
+            members.push(j);
+        }
+        let refs: Vec<&Client<S>> = members.iter().collect();
+        assert_eq!(agree(&refs), epoch);
+
+        // Some chat, and sometimes a restore.
+        if roll(&mut rng, 2) == 0 {
+            let from = roll(&mut rng, members.len());
+            let leaf = members[from].group.own_leaf();
+            let text = format!("epoch {epoch}");
+            let m = members[from].send(text.as_bytes(), b"");
+            for (i, c) in members.iter_mut().enumerate() {
+                if i != from {
+                    assert_eq!(c.process(&m, &()), Ok(app(leaf, epoch, text.as_bytes(), b"")));
+                }
+            }
+        }
+        if roll(&mut rng, 4) == 0 {
+            let who = roll(&mut rng, members.len());
+            members[who].reload();
+        }
+    }
+}
+
+#[test]
+fn random_history_suite1_private() {
+    random_history(Curve25519Aes128, HandshakeFormat::Private, 1, 40);
+}
+
+#[test]
+fn random_history_suite3_public() {
+    random_history(Curve25519ChaCha, HandshakeFormat::Public, 2, 40);
+}
+
+#[test]
+fn random_history_suite2_private() {
+    random_history(P256Aes128, HandshakeFormat::Private, 3, 20);
+}
+
+/// LIMITATION (reported): §12.4.3.2 requires that the LeafNode of a resync
+/// external commit "present a set of identifiers that is acceptable to the
+/// application for the removed participant". The library has no hook for
+/// that identity check and `Event::Commit` does not say which leaf was
+/// removed, so whoever holds the GroupInfo can replace any member: here
+/// Mallory, under her own identity, removes Bob. The test shows it.
+#[test]
+fn limitation_resync_can_remove_anyone() {
+    let suite = Curve25519Aes128;
+    let config = GroupConfig::new();
+    let (mut alice, mut bob, mut carol) = (
+        Client::new(suite, "alice", config, 1),
+        Client::new(suite, "bob", config, 1),
+        Client::new(suite, "carol", config, 1),
+    );
+    three_member_group(b"resync", &mut alice, [&mut bob, &mut carol], &(), &[]);
+    let mut gi = vec![0u8; 1 << 16];
+    let n = carol.group.group_info(true, &mut gi).unwrap();
+    let mut mallory = Client::new(suite, "mallory", config, 1);
+    let commit = mallory.join_external(&gi[..n], None, Some(1));
+    for c in [&mut alice, &mut carol] {
+        assert_eq!(
+            c.process(&commit, &()),
+            Ok(committed(Sender::NewMemberCommit, 2, false))
+        );
+    }
+    assert_eq!(bob.process(&commit, &()), Ok(Ev::Removed(Sender::NewMemberCommit)));
+    assert_eq!(mallory.group.own_leaf(), 1);
+    let Credential::Basic { identity } = alice.group.tree().leaf(1).unwrap().credential else {
+        panic!()
+    };
+    assert_eq!(identity, b"mallory");
+    agree(&[&alice, &carol, &mallory]);
 }

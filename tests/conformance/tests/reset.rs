@@ -1,0 +1,554 @@
+//! A device that resets between producing a message and sending it never
+//! reuses a generation (RFC 9420 §9.1: a key and nonce are used once).
+//!
+//! `Group::send` and `Group::commit` return `Outgoing` bytes that
+//! `Outgoing::release` hands out only against a `Saved` made after they
+//! were produced. A "reset" here drops the group and restores a fresh one
+//! from the last saved bytes, as a microcontroller does after losing power.
+//! The generation each ciphertext used is read from its sender data with
+//! the sender-data secret of the receiver's saved state, and the receiver
+//! also processes every message.
+
+use chacha20::ChaCha20Rng;
+use mls_nostd::Error;
+use mls_nostd::codec::{Decode, List};
+use mls_nostd::credential::Credential;
+use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, Curve25519ChaCha, P256Aes128, SignaturePrivateKey};
+use mls_nostd::framing::{MlsMessage, PrivateMessage};
+use mls_nostd::group::{CommitOptions, Event, Group, GroupConfig, HandshakeFormat, KeyPackageKeys, Saved};
+use mls_nostd::key_package::{LeafTemplate, generate};
+use mls_nostd::proposal::Proposal;
+use mls_nostd::tree::{Capabilities, Lifetime, Now};
+use rand_core::{Rng, SeedableRng};
+use std::collections::HashSet;
+
+type G<S> = Group<S, 16, 1024, 16, 1, 16384>;
+
+const NOW: Now = Now::UnixSeconds(1_750_000_000);
+const LIFETIME: Lifetime = Lifetime {
+    not_before: 1_740_000_000,
+    not_after: 1_760_000_000,
+};
+static VERSIONS: [u16; 1] = [1];
+static SUITES: [u16; 3] = [1, 2, 3];
+static CREDENTIALS: [u16; 1] = [1];
+
+fn template(identity: &[u8]) -> LeafTemplate<'_> {
+    LeafTemplate {
+        credential: Credential::Basic { identity },
+        capabilities: Capabilities {
+            versions: List::from_slice(&VERSIONS),
+            cipher_suites: List::from_slice(&SUITES),
+            extensions: List::empty(),
+            proposals: List::empty(),
+            credentials: List::from_slice(&CREDENTIALS),
+        },
+        extensions: List::empty(),
+    }
+}
+
+fn save<S: CipherSuite>(g: &G<S>) -> (Vec<u8>, Saved) {
+    let mut out = vec![0u8; g.saved_len()];
+    let saved = g.save(&mut out).unwrap();
+    (out, saved)
+}
+
+fn add(kp: &[u8]) -> Proposal<'_> {
+    match MlsMessage::decode_exact(kp).unwrap() {
+        MlsMessage::KeyPackage(key_package) => Proposal::Add { key_package },
+        other => panic!("not a KeyPackage: {other:?}"),
+    }
+}
+
+fn private(msg: &[u8]) -> PrivateMessage<'_> {
+    match MlsMessage::decode_exact(msg).unwrap() {
+        MlsMessage::PrivateMessage(pm) => pm,
+        other => panic!("not a PrivateMessage: {other:?}"),
+    }
+}
+
+/// What processing did, as text to compare.
+fn event(e: Event<'_>) -> String {
+    match e {
+        Event::Application {
+            sender, epoch, data, ..
+        } => format!(
+            "Application {{ sender: {sender}, epoch: {epoch}, data: {:?} }}",
+            String::from_utf8_lossy(data)
+        ),
+        other => format!("{other:?}"),
+    }
+}
+
+fn application(sender: u32, epoch: u64, data: &str) -> String {
+    format!("Application {{ sender: {sender}, epoch: {epoch}, data: {data:?} }}")
+}
+
+struct Client<S: CipherSuite> {
+    name: &'static str,
+    suite: S,
+    config: GroupConfig,
+    sk: SignaturePrivateKey,
+    rng: ChaCha20Rng,
+    group: Box<G<S>>,
+}
+
+impl<S: CipherSuite + Copy> Client<S> {
+    fn new(suite: S, name: &'static str, handshake: HandshakeFormat) -> Self {
+        let mut seed = [0u8; 32];
+        seed[..name.len()].copy_from_slice(name.as_bytes());
+        seed[30] = handshake as u8;
+        seed[31] = S::ID as u8;
+        let mut rng = ChaCha20Rng::from_seed(seed);
+        let (sk, _) = suite.signature_key_pair(&mut rng);
+        let config = GroupConfig {
+            handshake,
+            ..GroupConfig::new()
+        };
+        Client {
+            name,
+            suite,
+            config,
+            sk,
+            rng,
+            group: Box::new(Group::new(suite, config)),
+        }
+    }
+
+    fn key_package(&mut self) -> (Vec<u8>, KeyPackageKeys) {
+        let mut out = vec![0u8; 2048];
+        let (n, keys) = generate(
+            &self.suite,
+            &mut self.rng,
+            self.sk.as_slice(),
+            &template(self.name.as_bytes()),
+            LIFETIME,
+            List::empty(),
+            &mut out,
+        )
+        .unwrap();
+        out.truncate(n);
+        (out, keys)
+    }
+
+    /// Commits, saves, releases.
+    fn commit(&mut self, options: &CommitOptions<'_>) -> (Vec<u8>, Option<Vec<u8>>) {
+        let mut work = vec![0u8; 1 << 16];
+        let out = self.group.commit(options, &(), NOW, &mut self.rng, &mut work).unwrap();
+        let (_, saved) = save(&self.group);
+        let c = out.release(&saved).unwrap();
+        (c.commit.to_vec(), c.welcome.map(<[u8]>::to_vec))
+    }
+
+    /// Sends, saves, releases.
+    fn send(&mut self, data: &[u8]) -> Vec<u8> {
+        let mut out = vec![0u8; data.len() + 1024];
+        let o = self.group.send(data, b"", &mut self.rng, &mut out).unwrap();
+        let (_, saved) = save(&self.group);
+        o.release(&saved).unwrap().to_vec()
+    }
+
+    fn process(&mut self, msg: &[u8]) -> Result<String, Error> {
+        let mut buf = vec![0u8; msg.len()];
+        self.group.process(msg, &(), NOW, &mut buf).map(event)
+    }
+
+    /// The device loses power: what was in RAM is gone, and the group is
+    /// restored from `saved` into a fresh one.
+    fn reset(&mut self, saved: &[u8]) {
+        let mut fresh: Box<G<S>> = Box::new(Group::new(self.suite, self.config));
+        fresh.restore(saved).unwrap();
+        self.group = fresh;
+    }
+}
+
+/// Alice creates a group and adds Bob.
+fn pair<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) -> (Client<S>, Client<S>) {
+    let mut alice = Client::new(suite, "alice", handshake);
+    let mut bob = Client::new(suite, "bob", handshake);
+    let (kp, keys) = alice.key_package();
+    let MlsMessage::KeyPackage(k) = MlsMessage::decode_exact(&kp).unwrap() else {
+        panic!()
+    };
+    alice
+        .group
+        .create(
+            b"reset",
+            k.leaf_node.raw,
+            keys.encryption_key.as_slice(),
+            alice.sk.as_slice(),
+            List::empty(),
+            &mut alice.rng,
+        )
+        .unwrap();
+    let (bob_kp, bob_keys) = bob.key_package();
+    let (commit, welcome) = alice.commit(&CommitOptions {
+        proposals: &[add(&bob_kp)],
+        ..Default::default()
+    });
+    alice.process(&commit).unwrap();
+    let welcome = welcome.unwrap();
+    let mut scratch = vec![0u8; 2 * welcome.len() + 1024];
+    bob.group
+        .join(
+            &welcome,
+            &bob_kp,
+            &bob_keys,
+            bob.sk.as_slice(),
+            None,
+            &(),
+            NOW,
+            &mut scratch,
+        )
+        .unwrap();
+    assert_eq!(alice.group.epoch_authenticator(), bob.group.epoch_authenticator());
+    (alice, bob)
+}
+
+/// The current epoch's sender-data secret, read from `c`'s saved state:
+/// `EpochSecrets` are saved in order (sender data, encryption (erased, so
+/// empty), exporter, epoch authenticator, ...), each with a one-byte
+/// length, and are located by the epoch authenticator, which is public.
+fn sender_data_secret<S: CipherSuite>(c: &Client<S>) -> Vec<u8> {
+    let (bytes, _) = save(&c.group);
+    let h = S::HASH_LEN;
+    let mut needle = vec![h as u8];
+    needle.extend_from_slice(c.group.epoch_authenticator());
+    let found: Vec<usize> = bytes
+        .windows(needle.len())
+        .enumerate()
+        .filter(|(_, w)| *w == needle)
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!(found.len(), 1, "epoch authenticator not found once in the saved state");
+    let exporter_at = found[0] - 1 - h;
+    assert_eq!(bytes[exporter_at], h as u8);
+    assert_eq!(bytes[exporter_at - 1], 0, "encryption secret is saved erased");
+    let sds_at = exporter_at - 2 - h;
+    assert_eq!(bytes[sds_at], h as u8);
+    bytes[sds_at + 1..sds_at + 1 + h].to_vec()
+}
+
+/// The (leaf, generation) a PrivateMessage was sent with.
+fn generation<S: CipherSuite>(suite: &S, sds: &[u8], msg: &[u8]) -> (u32, u32) {
+    let sd = private(msg).sender_data(suite, sds).unwrap();
+    (sd.leaf_index, sd.generation)
+}
+
+/// (a) The state is saved after encrypting, and the device loses power
+/// before sending. Restored from that save, it sends again with the next
+/// generation; both ciphertexts would be accepted.
+fn saved_then_reset<S: CipherSuite + Copy>(suite: S) {
+    let (mut alice, mut bob) = pair(suite, HandshakeFormat::Private);
+    let sds = sender_data_secret(&bob);
+    let mut rng = ChaCha20Rng::from_seed([1; 32]);
+    let mut out = vec![0u8; 1024];
+    let o = alice.group.send(b"first try", b"", &mut rng, &mut out).unwrap();
+    let (saved_bytes, saved) = save(&alice.group);
+    // Released, ready to go: then the power fails before it is sent.
+    let lost = o.release(&saved).unwrap().to_vec();
+    alice.reset(&saved_bytes);
+    let resent = alice.send(b"second try");
+    let first = generation(&suite, &sds, &lost);
+    let second = generation(&suite, &sds, &resent);
+    assert_eq!(first, (0, 0));
+    assert_eq!(second, (0, 1), "the restored state does not reuse the lost generation");
+    // The receiver accepts both, in either order.
+    let mut other_order: Box<G<S>> = bob.group.clone();
+    assert_eq!(bob.process(&resent).unwrap(), application(0, 1, "second try"));
+    assert_eq!(bob.process(&lost).unwrap(), application(0, 1, "first try"));
+    let mut buf = vec![0u8; lost.len()];
+    let e = other_order.process(&lost, &(), NOW, &mut buf).map(event);
+    assert_eq!(e.unwrap(), application(0, 1, "first try"));
+    let mut buf = vec![0u8; resent.len()];
+    let e = other_order.process(&resent, &(), NOW, &mut buf).map(event);
+    assert_eq!(e.unwrap(), application(0, 1, "second try"));
+}
+
+#[test]
+fn saved_then_reset_suite1() {
+    saved_then_reset(Curve25519Aes128);
+}
+
+#[test]
+fn saved_then_reset_suite2() {
+    saved_then_reset(P256Aes128);
+}
+
+#[test]
+fn saved_then_reset_suite3() {
+    saved_then_reset(Curve25519ChaCha);
+}
+
+/// (b) No save after encrypting: an older `Saved` does not release the
+/// bytes, so they never leave the device. Restored from that older save,
+/// the device sends and the message is received.
+#[test]
+fn unsaved_bytes_are_not_released() {
+    let suite = Curve25519Aes128;
+    let (mut alice, mut bob) = pair(suite, HandshakeFormat::Private);
+    let sds = sender_data_secret(&bob);
+    let mut rng = ChaCha20Rng::from_seed([2; 32]);
+    let (old_bytes, old) = save(&alice.group);
+    let mut out = vec![0u8; 1024];
+    let o = alice.group.send(b"never sent", b"", &mut rng, &mut out).unwrap();
+    assert_eq!(o.release(&old).unwrap_err(), Error::NotSaved);
+    // A second message before any save: still not released by the old save.
+    let o = alice.group.send(b"never sent either", b"", &mut rng, &mut out).unwrap();
+    assert_eq!(o.release(&old).unwrap_err(), Error::NotSaved);
+    alice.reset(&old_bytes);
+    let m = alice.send(b"after the reset");
+    // The generations the unreleased messages took are taken again: safe,
+    // because no ciphertext made with them ever left the device.
+    assert_eq!(generation(&suite, &sds, &m), (0, 0));
+    assert_eq!(bob.process(&m).unwrap(), application(0, 1, "after the reset"));
+    let m = alice.send(b"and the next");
+    assert_eq!(generation(&suite, &sds, &m), (0, 1));
+    assert_eq!(bob.process(&m).unwrap(), application(0, 1, "and the next"));
+
+    // A save made after the bytes were produced releases them; one made
+    // before does not, even from a later operation's point of view.
+    let (_, before) = save(&alice.group);
+    let o1 = alice.group.send(b"one", b"", &mut rng, &mut out).unwrap();
+    let mut out2 = vec![0u8; 1024];
+    let o2 = alice.group.send(b"two", b"", &mut rng, &mut out2).unwrap();
+    let (_, after) = save(&alice.group);
+    assert_eq!(o1.release(&before).unwrap_err(), Error::NotSaved);
+    let two = o2.release(&after).unwrap().to_vec();
+    assert_eq!(bob.process(&two).unwrap(), application(0, 1, "two"));
+}
+
+/// Many sends with resets at random points, saving or not: every released
+/// ciphertext has its own generation, and the receiver accepts them all.
+#[test]
+fn no_generation_is_released_twice() {
+    let suite = Curve25519Aes128;
+    let (mut alice, mut bob) = pair(suite, HandshakeFormat::Private);
+    let sds = sender_data_secret(&bob);
+    let mut rng = ChaCha20Rng::from_seed([3; 32]);
+    let (mut latest, mut token) = save(&alice.group);
+    let mut released = HashSet::new();
+    let mut delivered = 0;
+    let mut out = vec![0u8; 1024];
+    for i in 0..80u32 {
+        let text = format!("message {i}");
+        let o = alice.group.send(text.as_bytes(), b"", &mut rng, &mut out).unwrap();
+        match rng.next_u32() % 3 {
+            // Saved, released and sent.
+            0 => {
+                (latest, token) = save(&alice.group);
+                let m = o.release(&token).unwrap().to_vec();
+                assert!(released.insert(generation(&suite, &sds, &m)), "generation reused");
+                assert_eq!(bob.process(&m).unwrap(), application(0, 1, &text));
+                delivered += 1;
+            }
+            // Saved and released, then lost on the way.
+            1 => {
+                (latest, token) = save(&alice.group);
+                let m = o.release(&token).unwrap().to_vec();
+                assert!(released.insert(generation(&suite, &sds, &m)), "generation reused");
+            }
+            // Not saved: not released.
+            _ => assert_eq!(o.release(&token).unwrap_err(), Error::NotSaved),
+        }
+        if rng.next_u32() % 2 == 0 {
+            alice.reset(&latest);
+        }
+    }
+    assert!(delivered > 10 && released.len() > 20, "{delivered} {}", released.len());
+}
+
+/// A commit saved and sent, then a reset before its echo comes back: the
+/// restored member holds the pending commit and recognises its own echo.
+/// Restored from a save made before the commit, it cannot.
+fn commit_reset_before_echo(handshake: HandshakeFormat) {
+    let suite = Curve25519Aes128;
+    let (mut alice, mut bob) = pair(suite, handshake);
+    let (before_commit, _) = save(&alice.group);
+    let mut work = vec![0u8; 1 << 16];
+    let o = alice
+        .group
+        .commit(&CommitOptions::default(), &(), NOW, &mut alice.rng, &mut work)
+        .unwrap();
+    let (saved_bytes, saved) = save(&alice.group);
+    let commit = o.release(&saved).unwrap().commit.to_vec();
+    // Sent to the Delivery Service; then the power fails.
+    alice.reset(&saved_bytes);
+    assert_eq!(
+        bob.process(&commit).unwrap(),
+        "Commit { sender: Member(0), epoch: 2, own: false }"
+    );
+    // Without the pending commit, the echo is refused and changes nothing.
+    let mut forgetful: Box<G<S1>> = Box::new(Group::new(suite, alice.config));
+    forgetful.restore(&before_commit).unwrap();
+    let mut buf = vec![0u8; commit.len()];
+    let err = forgetful.process(&commit, &(), NOW, &mut buf).unwrap_err();
+    assert_eq!(
+        err,
+        Error::Malformed {
+            reason: "own commit that is not the pending one"
+        }
+    );
+    assert!(save(&forgetful).0 == before_commit);
+    // The restored member applies its echo.
+    assert_eq!(
+        alice.process(&commit).unwrap(),
+        "Commit { sender: Member(0), epoch: 2, own: true }"
+    );
+    assert_eq!(alice.group.epoch_authenticator(), bob.group.epoch_authenticator());
+    let m = alice.send(b"after the echo");
+    assert_eq!(bob.process(&m).unwrap(), application(0, 2, "after the echo"));
+}
+
+type S1 = Curve25519Aes128;
+
+#[test]
+fn commit_reset_before_echo_private() {
+    commit_reset_before_echo(HandshakeFormat::Private);
+}
+
+#[test]
+fn commit_reset_before_echo_public() {
+    commit_reset_before_echo(HandshakeFormat::Public);
+}
+
+/// A commit saved, then a reset before it is sent: the bytes are lost.
+/// The restored member commits again; with PrivateMessage handshakes the
+/// new commit takes the next handshake generation. The new commit is
+/// applied by everyone, the committer recognising its echo.
+fn commit_lost_after_save(handshake: HandshakeFormat) {
+    let suite = Curve25519Aes128;
+    let (mut alice, mut bob) = pair(suite, handshake);
+    let (mut carol, (carol_kp, carol_keys)) = {
+        let mut c = Client::new(suite, "carol", handshake);
+        let kp = c.key_package();
+        (c, kp)
+    };
+    let options = CommitOptions {
+        proposals: &[add(&carol_kp)],
+        ..Default::default()
+    };
+    let sds = sender_data_secret(&bob);
+    let mut work = vec![0u8; 1 << 16];
+    let o = alice
+        .group
+        .commit(&options, &(), NOW, &mut alice.rng, &mut work)
+        .unwrap();
+    let (saved_bytes, saved) = save(&alice.group);
+    let lost = o.release(&saved).unwrap().commit.to_vec();
+    alice.reset(&saved_bytes);
+    let (commit, welcome) = alice.commit(&options);
+    if handshake == HandshakeFormat::Private {
+        assert_eq!(generation(&suite, &sds, &lost), (0, 0));
+        assert_eq!(generation(&suite, &sds, &commit), (0, 1));
+    }
+    assert_eq!(
+        bob.process(&commit).unwrap(),
+        "Commit { sender: Member(0), epoch: 2, own: false }"
+    );
+    assert_eq!(
+        alice.process(&commit).unwrap(),
+        "Commit { sender: Member(0), epoch: 2, own: true }"
+    );
+    let welcome = welcome.unwrap();
+    let mut scratch = vec![0u8; 2 * welcome.len() + 1024];
+    carol
+        .group
+        .join(
+            &welcome,
+            &carol_kp,
+            &carol_keys,
+            carol.sk.as_slice(),
+            None,
+            &(),
+            NOW,
+            &mut scratch,
+        )
+        .unwrap();
+    assert_eq!(alice.group.epoch_authenticator(), bob.group.epoch_authenticator());
+    assert_eq!(carol.group.epoch_authenticator(), bob.group.epoch_authenticator());
+    // Had the lost commit gone out after all, it is of an epoch now past.
+    assert!(bob.process(&lost).is_err());
+}
+
+#[test]
+fn commit_lost_after_save_private() {
+    commit_lost_after_save(HandshakeFormat::Private);
+}
+
+#[test]
+fn commit_lost_after_save_public() {
+    commit_lost_after_save(HandshakeFormat::Public);
+}
+
+/// A commit not saved: it is not released, and the device, restored from
+/// the older save, commits again; everyone applies that commit.
+fn commit_not_saved(handshake: HandshakeFormat) {
+    let suite = Curve25519Aes128;
+    let (mut alice, mut bob) = pair(suite, handshake);
+    let sds = sender_data_secret(&bob);
+    let (old_bytes, old) = save(&alice.group);
+    let mut work = vec![0u8; 1 << 16];
+    let o = alice
+        .group
+        .commit(&CommitOptions::default(), &(), NOW, &mut alice.rng, &mut work)
+        .unwrap();
+    assert_eq!(o.release(&old).unwrap_err(), Error::NotSaved);
+    alice.reset(&old_bytes);
+    let (commit, _) = alice.commit(&CommitOptions::default());
+    if handshake == HandshakeFormat::Private {
+        // The unreleased commit's generation is taken again: nothing made
+        // with it left the device.
+        assert_eq!(generation(&suite, &sds, &commit), (0, 0));
+    }
+    assert_eq!(
+        bob.process(&commit).unwrap(),
+        "Commit { sender: Member(0), epoch: 2, own: false }"
+    );
+    assert_eq!(
+        alice.process(&commit).unwrap(),
+        "Commit { sender: Member(0), epoch: 2, own: true }"
+    );
+    assert_eq!(alice.group.epoch_authenticator(), bob.group.epoch_authenticator());
+}
+
+#[test]
+fn commit_not_saved_private() {
+    commit_not_saved(HandshakeFormat::Private);
+}
+
+#[test]
+fn commit_not_saved_public() {
+    commit_not_saved(HandshakeFormat::Public);
+}
+
+/// LIMITATION (reported, not fixed): a `Saved` carries only a version
+/// number, not which group (or which restore of it) was saved. A `Saved`
+/// of another group with a higher version releases bytes whose state was
+/// never saved; a device holding two groups that mixes up the tokens, then
+/// resets, would reuse a generation. The test shows that it happens.
+#[test]
+fn limitation_a_saved_of_another_group_releases_bytes() {
+    let suite = Curve25519Aes128;
+    let (mut alice, mut bob) = pair(suite, HandshakeFormat::Private);
+    // Bob's group has changed more often than Alice's.
+    for _ in 0..5 {
+        let _ = bob.send(b"to nobody");
+    }
+    let mut rng = ChaCha20Rng::from_seed([4; 32]);
+    let mut out = vec![0u8; 1024];
+    let (alice_old, alice_token) = save(&alice.group);
+    let o = alice.group.send(b"unsaved", b"", &mut rng, &mut out).unwrap();
+    let (_, bob_token) = save(&bob.group);
+    assert_ne!(alice_token, bob_token);
+    let m = o
+        .release(&bob_token)
+        .expect("released by another group's Saved")
+        .to_vec();
+    // After a reset to Alice's last real save, the same generation is used
+    // again for other content.
+    let sds = sender_data_secret(&bob);
+    alice.reset(&alice_old);
+    let again = alice.send(b"different");
+    assert_eq!(generation(&suite, &sds, &m), generation(&suite, &sds, &again));
+}
