@@ -1031,3 +1031,48 @@ fn commit_into_small_buffers() {
         assert_eq!(dave.group.epoch_authenticator(), bob.group.epoch_authenticator());
     }
 }
+
+/// A member built for fewer leaves than the group reaches refuses the
+/// commit that outgrows it, and changes nothing.
+#[test]
+fn a_commit_beyond_capacity_changes_nothing() {
+    let suite = Curve25519Aes128;
+    let (mut alice, mut bob) = pair(suite, HandshakeFormat::Private);
+    // Bob's device has room for four leaves; it joins the same group.
+    let mut small: Box<Group<Curve25519Aes128, 4, 1024, 16, 1, 4096>> = Box::new(Group::new(suite, GroupConfig::new()));
+    let mut tiny = Client::new(suite, "tiny", HandshakeFormat::Private);
+    let (kp, keys) = tiny.key_package();
+    let (commit, welcome) = alice.commit(&CommitOptions {
+        proposals: &[add(&kp)],
+        ..Default::default()
+    });
+    alice.process(&commit).unwrap();
+    bob.process(&commit).unwrap();
+    let welcome = welcome.unwrap();
+    let mut scratch = vec![0u8; 2 * welcome.len() + 1024];
+    small
+        .join(&welcome, &kp, &keys, tiny.sk.as_slice(), None, &(), NOW, &mut scratch)
+        .unwrap();
+    assert_eq!(small.own_leaf(), 2);
+    // A fourth member fits; a fifth does not.
+    for (name, fits) in [("d", true), ("e", false)] {
+        let mut c = Client::new(suite, name, HandshakeFormat::Private);
+        let (kp, _) = c.key_package();
+        let (commit, _) = alice.commit(&CommitOptions {
+            proposals: &[add(&kp)],
+            ..Default::default()
+        });
+        bob.process(&commit).unwrap();
+        alice.process(&commit).unwrap();
+        let mut buf = vec![0u8; commit.len()];
+        if fits {
+            small.process(&commit, &(), NOW, &mut buf).unwrap();
+            assert_eq!(small.epoch_authenticator(), alice.group.epoch_authenticator());
+        } else {
+            let (before, _) = save(&small);
+            let err = small.process(&commit, &(), NOW, &mut buf).unwrap_err();
+            assert_eq!(err, Error::CapacityExceeded { what: "leaves" });
+            assert!(save(&small).0 == before, "a refused commit changed the state");
+        }
+    }
+}

@@ -552,3 +552,55 @@ fn limitation_a_saved_of_another_group_releases_bytes() {
     let again = alice.send(b"different");
     assert_eq!(generation(&suite, &sds, &m), generation(&suite, &sds, &again));
 }
+
+/// A proposal saved and then lost in a reset: the restored member keeps it
+/// in its store, so it cannot send application data, and a commit that
+/// covers its stored proposals refers to one nobody received and is
+/// refused. A commit that leaves them out (`include_stored: false`) goes
+/// through. (There is no call to resend or drop a stored proposal.)
+#[test]
+fn proposal_lost_after_save() {
+    let suite = Curve25519Aes128;
+    let (mut alice, mut bob) = pair(suite, HandshakeFormat::Private);
+    let mut carol = Client::new(suite, "carol", HandshakeFormat::Private);
+    let (kp, _) = carol.key_package();
+    let mut out = vec![0u8; 4096];
+    let o = alice
+        .group
+        .propose(&add(&kp), b"", NOW, &mut alice.rng, &mut out)
+        .unwrap();
+    let (saved_bytes, saved) = save(&alice.group);
+    let _lost = o.release(&saved).unwrap();
+    alice.reset(&saved_bytes);
+    assert_eq!(alice.group.proposals().iter().count(), 1);
+    let mut rng = ChaCha20Rng::from_seed([5; 32]);
+    assert_eq!(
+        alice.group.send(b"x", b"", &mut rng, &mut out).unwrap_err(),
+        Error::Malformed {
+            reason: "proposals must be committed before application data"
+        }
+    );
+    let (commit, _) = alice.commit(&CommitOptions::default());
+    let (before, _) = save(&bob.group);
+    assert_eq!(
+        bob.process(&commit).unwrap_err(),
+        Error::Malformed {
+            reason: "unknown proposal reference"
+        }
+    );
+    assert!(save(&bob.group).0 == before);
+    let (commit, _) = alice.commit(&CommitOptions {
+        include_stored: false,
+        ..Default::default()
+    });
+    assert_eq!(
+        bob.process(&commit).unwrap(),
+        "Commit { sender: Member(0), epoch: 2, own: false }"
+    );
+    assert_eq!(
+        alice.process(&commit).unwrap(),
+        "Commit { sender: Member(0), epoch: 2, own: true }"
+    );
+    let m = alice.send(b"unblocked");
+    assert_eq!(bob.process(&m).unwrap(), application(0, 2, "unblocked"));
+}
