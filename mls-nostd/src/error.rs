@@ -113,6 +113,12 @@ pub enum Error {
     /// Bytes to send were asked for before the state that produced them
     /// was saved (see `group::Outgoing`).
     NotSaved,
+    /// The group is not active: not created or joined yet, removed, or
+    /// closed by a ReInit.
+    NotActive,
+    /// Proposals received this epoch must be committed before this member
+    /// sends application data (§12.4).
+    ProposalsPending,
     /// The capacity chosen at compile time is too small for this input.
     CapacityExceeded {
         /// Which bound was hit.
@@ -159,6 +165,8 @@ impl fmt::Display for Error {
             Error::WrongEpoch { epoch } => write!(f, "message for epoch {epoch}"),
             Error::WrongWireFormat => f.write_str("wire format cannot carry this content"),
             Error::NotSaved => f.write_str("state not saved before sending"),
+            Error::NotActive => f.write_str("group not active"),
+            Error::ProposalsPending => f.write_str("proposals must be committed before application data"),
             Error::CapacityExceeded { what } => write!(f, "capacity exceeded: {what}"),
         }
     }

@@ -173,9 +173,11 @@ impl<'a> PrivateMessage<'a> {
 /// signature, and the key used (so that a sender can read its own message
 /// back, as a committer does with its echoed commit).
 ///
-/// The sender must be a member. `padding` zero bytes are appended to the
-/// content before encryption. For a commit, `confirmation_tag` is called
-/// with the signature. The generation is taken from `tree` only after
+/// The sender must be a member. Zero padding is appended so that the
+/// plaintext (content, auth data and padding) is a multiple of
+/// `padding_block` bytes (0 or 1: no padding, §6.3.1); it is computed from
+/// the real lengths, so equal-length plaintexts stay equal whatever the
+/// suite. For a commit, `confirmation_tag` is called with the signature. The generation is taken from `tree` only after
 /// every other step has succeeded, and is never reused: persist the state
 /// before sending `out`.
 #[allow(clippy::too_many_arguments)]
@@ -186,7 +188,7 @@ pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: us
     group_context: &[u8],
     sender_data_secret: &[u8],
     tree: &mut SecretTree<L, K>,
-    padding: usize,
+    padding_block: usize,
     confirmation_tag: impl FnOnce(&Signature) -> Result<HashOutput>,
     rng: &mut R,
     out: &mut [u8],
@@ -216,7 +218,8 @@ pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: us
         c.len()
     };
     let auth_bound = 1 + MAX_SIGNATURE_LEN + if is_commit { 1 + MAX_HASH_LEN } else { 0 };
-    let bound = body_at + body_len + auth_bound + padding + AEAD_TAG_LEN;
+    let block = padding_block.max(1);
+    let bound = body_at + body_len + auth_bound + (block - 1) + AEAD_TAG_LEN;
     if out.len() < bound {
         return Err(Error::BufferTooSmall { needed: bound });
     }
@@ -246,6 +249,7 @@ pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: us
     let auth_len = auth.encoded_len();
     let auth_area = out.get_mut(body_at + body_len..).ok_or(Error::Truncated)?;
     auth.encode_to(auth_area)?;
+    let padding = (block - (body_len + auth_len) % block) % block;
     let plain_len = body_len + auth_len + padding;
     out.get_mut(body_at + body_len + auth_len..body_at + plain_len)
         .ok_or(Error::Truncated)?

@@ -332,6 +332,7 @@ where
                 commit: commit_bytes,
                 welcome,
             },
+            self.owner(),
             version,
         ))
     }

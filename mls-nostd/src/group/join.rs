@@ -300,6 +300,10 @@ where
         self.pending_update = crate::crypto::HpkePrivateKey::empty();
         let version = self.bump();
         let work: &'w [u8] = work;
-        Ok(Outgoing::new(work.get(..len).ok_or(Error::Truncated)?, version))
+        Ok(Outgoing::new(
+            work.get(..len).ok_or(Error::Truncated)?,
+            self.owner(),
+            version,
+        ))
     }
 }

@@ -305,10 +305,20 @@ where
     fn active(&self) -> Result<()> {
         match self.status {
             Status::Active => Ok(()),
-            _ => Err(Error::Malformed {
-                reason: "group not active",
-            }),
+            _ => Err(Error::NotActive),
         }
+    }
+
+    /// Which group and member a [`Saved`] or [`Outgoing`] belongs to: a
+    /// hash of the group id and the leaf, so that the proof of one group's
+    /// save cannot release another group's bytes.
+    fn owner(&self) -> u64 {
+        // FNV-1a: a tag against mix-ups, not a cryptographic binding.
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        for b in self.group_id.iter().chain(&self.own.to_be_bytes()) {
+            h = (h ^ u64::from(*b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h
     }
 
     /// The encoded GroupContext of the current epoch (the tree hash comes

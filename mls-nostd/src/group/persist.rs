@@ -21,12 +21,14 @@ use crate::treekem::PathKeys;
 #[derive(Debug)]
 pub struct Outgoing<T> {
     value: T,
+    owner: u64,
     version: u64,
 }
 
 /// Proof that the group was saved, from [`Group::save`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Saved {
+    owner: u64,
     version: u64,
     len: usize,
 }
@@ -44,18 +46,27 @@ impl Saved {
 }
 
 impl<T> Outgoing<T> {
-    pub(super) fn new(value: T, version: u64) -> Self {
-        Outgoing { value, version }
+    pub(super) fn new(value: T, owner: u64, version: u64) -> Self {
+        Outgoing { value, owner, version }
     }
 
-    /// The bytes to send, if `saved` is a save made after they were
-    /// produced; else [`Error::NotSaved`].
-    pub fn release(self, saved: &Saved) -> Result<T> {
-        if saved.version >= self.version {
-            Ok(self.value)
+    /// Whether `saved` releases these bytes: a save of the same group and
+    /// member, made after they were produced. Does not consume them, so a
+    /// caller told [`Error::NotSaved`] can save and try again.
+    pub fn check(&self, saved: &Saved) -> Result<()> {
+        if saved.owner == self.owner && saved.version >= self.version {
+            Ok(())
         } else {
             Err(Error::NotSaved)
         }
+    }
+
+    /// The bytes to send, if `saved` is a save of the same group and member
+    /// made after they were produced; else [`Error::NotSaved`] (see
+    /// [`Self::check`] to ask without giving the bytes up).
+    pub fn release(self, saved: &Saved) -> Result<T> {
+        self.check(saved)?;
+        Ok(self.value)
     }
 
     /// The bytes to send without the check, for a member that keeps no
@@ -173,6 +184,7 @@ where
         self.write_state(&mut w);
         let len = w.finish()?;
         Ok(Saved {
+            owner: self.owner(),
             version: self.version,
             len,
         })

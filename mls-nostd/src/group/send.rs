@@ -39,9 +39,7 @@ where
     ) -> Result<Outgoing<&'o [u8]>> {
         self.active()?;
         if self.proposals.iter().next().is_some() {
-            return Err(Error::Malformed {
-                reason: "proposals must be committed before application data",
-            });
+            return Err(Error::ProposalsPending);
         }
         let context = self.context_bytes()?;
         let content = FramedContent {
@@ -51,9 +49,6 @@ where
             authenticated_data,
             content: Content::Application(data),
         };
-        let block = self.config.padding.max(1);
-        let body = 4 + data.len() + 1 + crate::crypto::MAX_SIGNATURE_LEN;
-        let padding = (block - body % block) % block;
         let sds = self.secrets.sender_data_secret.as_slice();
         let sk = self.signature_key.as_slice();
         let (n, _, _) = protect_private(
@@ -63,14 +58,18 @@ where
             &context,
             sds,
             &mut self.secret_tree,
-            padding,
+            self.config.padding,
             no_tag,
             rng,
             out,
         )?;
         let version = self.bump();
         let out: &'o [u8] = out;
-        Ok(Outgoing::new(out.get(..n).ok_or(Error::Truncated)?, version))
+        Ok(Outgoing::new(
+            out.get(..n).ok_or(Error::Truncated)?,
+            self.owner(),
+            version,
+        ))
     }
 
     /// Sends a proposal (§12.1) into `out`, and keeps it so that this
@@ -141,7 +140,11 @@ where
         self.proposals.push(&reference, me, proposal)?;
         let version = self.bump();
         let out: &'o [u8] = out;
-        Ok(Outgoing::new(out.get(..n).ok_or(Error::Truncated)?, version))
+        Ok(Outgoing::new(
+            out.get(..n).ok_or(Error::Truncated)?,
+            self.owner(),
+            version,
+        ))
     }
 
     /// Proposes to refresh this member's own leaf (§12.1.2): a fresh

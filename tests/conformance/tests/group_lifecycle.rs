@@ -482,9 +482,7 @@ fn lifecycle<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) {
     let mut out = vec![0u8; 1024];
     assert_eq!(
         alice.group.send(b"too early", b"", &mut rng, &mut out).unwrap_err(),
-        Error::Malformed {
-            reason: "proposals must be committed before application data"
-        }
+        Error::ProposalsPending
     );
     let (commit, welcome) = alice.commit(&CommitOptions::default(), &());
     assert!(welcome.is_none());
