@@ -191,13 +191,20 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
     /// and erases it at once. Fails with [`Error::GenerationsExhausted`]
     /// after `max_generation`.
     pub fn next_send_key<S: CipherSuite>(&mut self, suite: &S, leaf: u32, kind: ContentKind) -> Result<MessageKey> {
+        let key = self.peek_send_key(suite, leaf, kind)?;
+        self.consume(suite, leaf, kind, key.generation)?;
+        Ok(key)
+    }
+
+    /// Sender side, read-only: the key [`Self::next_send_key`] would take.
+    /// The caller must [`Self::consume`] its generation before anything
+    /// encrypted with it leaves the device.
+    pub fn peek_send_key<S: CipherSuite>(&self, suite: &S, leaf: u32, kind: ContentKind) -> Result<MessageKey> {
         let (next, exhausted) = self.position(leaf, kind)?;
         if exhausted || next > self.config.max_generation {
             return Err(Error::GenerationsExhausted);
         }
-        let key = self.receive_key(suite, leaf, kind, next)?;
-        self.consume(suite, leaf, kind, next)?;
-        Ok(key)
+        self.receive_key(suite, leaf, kind, next)
     }
 
     /// Receiver side, read-only: the key and nonce for `generation`, or an

@@ -12,7 +12,7 @@ mod writer;
 
 pub use list::{Iter, List};
 pub use reader::{Decode, MAX_VARINT, Reader};
-pub use writer::{Encode, Update, Writer, encode_varint};
+pub use writer::{Encode, Update, Writer, encode_varint, varint_len};
 
 /// Declares a `uint8`/`uint16` protocol enum with its known values; unknown
 /// values decode to [`crate::Error::UnknownValue`].

@@ -152,6 +152,20 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// Length of the minimal varint encoding of `v` (RFC 9420 §2.1.2), or 0
+/// when `v` exceeds 2^30 - 1.
+pub const fn varint_len(v: usize) -> usize {
+    if v < 64 {
+        1
+    } else if v < 16384 {
+        2
+    } else if v <= MAX_VARINT {
+        4
+    } else {
+        0
+    }
+}
+
 /// Encodes `v` minimally into `out`; returns the length, or 0 when `v`
 /// exceeds 2^30 - 1.
 pub fn encode_varint(v: usize, out: &mut [u8; 4]) -> usize {

@@ -20,6 +20,13 @@ impl<const N: usize> Bytes<N> {
         Bytes { len: 0, buf: [0; N] }
     }
 
+    /// `len` zero bytes; fails if `len` is more than `N`.
+    pub fn zero(len: usize) -> Result<Self> {
+        let mut b = Self::empty();
+        b.fill(len)?;
+        Ok(b)
+    }
+
     /// Copies `s`; fails if it is longer than `N`.
     pub fn from_slice(s: &[u8]) -> Result<Self> {
         let mut b = Self::empty();

@@ -5,7 +5,7 @@ use super::private::SENDER_DATA_LEN;
 use super::tbs::sign_content;
 use super::{AuthenticatedContent, Content, ContentType, FramedContent, FramedContentAuthData, PrivateMessage};
 use super::{Sender, SenderData, WireFormat};
-use crate::codec::{Encode, Reader, Writer, encode_varint};
+use crate::codec::{Encode, Reader, Writer, encode_varint, varint_len};
 use crate::crypto::{AEAD_NONCE_LEN, AEAD_TAG_LEN, CipherSuite, CryptoRng, HashOutput, MAX_HASH_LEN};
 use crate::crypto::{MAX_SIGNATURE_LEN, Signature};
 use crate::error::{Error, Result};
@@ -177,9 +177,9 @@ impl<'a> PrivateMessage<'a> {
 /// plaintext (content, auth data and padding) is a multiple of
 /// `padding_block` bytes (0 or 1: no padding, §6.3.1); it is computed from
 /// the real lengths, so equal-length plaintexts stay equal whatever the
-/// suite. For a commit, `confirmation_tag` is called with the signature. The generation is taken from `tree` only after
-/// every other step has succeeded, and is never reused: persist the state
-/// before sending `out`.
+/// suite. For a commit, `confirmation_tag` is called with the signature.
+/// The generation is taken from `tree` only after every other step has
+/// succeeded, and is never reused: persist the state before sending `out`.
 #[allow(clippy::too_many_arguments)]
 pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: usize>(
     suite: &S,
@@ -196,30 +196,110 @@ pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: us
     let Sender::Member(leaf) = content.sender else {
         return Err(Error::WrongWireFormat);
     };
-    let content_type = content.content.content_type();
-    let is_commit = content_type == ContentType::Commit;
+    let kind = kind_of(content.content.content_type());
+    let key = tree.peek_send_key(suite, leaf, kind)?;
+    let keys = PrivateKeys {
+        signature_key,
+        group_context,
+        sender_data_secret,
+        message_key: &key,
+    };
+    let (len, signature) = protect_private_with(suite, content, &keys, padding_block, confirmation_tag, rng, out)?;
+    tree.consume(suite, leaf, kind, key.generation)?;
+    Ok((len, signature, key))
+}
 
-    // MLSMessage header and PrivateContentAAD.
-    let mut prefix = Writer::counter();
-    prefix.put(&[0; 4]);
-    prefix.vec_bytes(content.group_id);
-    let sender_aad_end = prefix.len() + 9;
-    prefix.put(&[0; 9]);
-    prefix.vec_bytes(content.authenticated_data);
-    let prefix_len = prefix.len();
-    let sd_field = 1 + SENDER_DATA_LEN + AEAD_TAG_LEN;
+/// What [`protect_private_with`] signs and encrypts with.
+#[derive(Clone, Copy)]
+pub struct PrivateKeys<'a> {
+    /// The sender's signature private key.
+    pub signature_key: &'a [u8],
+    /// The encoded GroupContext of the epoch.
+    pub group_context: &'a [u8],
+    /// The epoch's `sender_data_secret`.
+    pub sender_data_secret: &'a [u8],
+    /// The key and nonce of the sender's generation, from
+    /// [`SecretTree::peek_send_key`].
+    pub message_key: &'a MessageKey,
+}
 
-    // The content goes after room for the longest ciphertext header; it
-    // moves down once the real header length is known.
-    let body_at = prefix_len + sd_field + 4;
-    let body_len = {
+/// Largest `MLSMessage(PrivateMessage)` that [`protect_private`] writes for
+/// `content` with `padding_block`.
+pub fn private_message_bound(content: &FramedContent<'_>, padding_block: usize) -> usize {
+    PrivateLayout::of(content, padding_block).bound
+}
+
+/// Sizes of a PrivateMessage being written.
+struct PrivateLayout {
+    prefix_len: usize,
+    sender_aad_end: usize,
+    body_at: usize,
+    body_len: usize,
+    block: usize,
+    bound: usize,
+}
+
+impl PrivateLayout {
+    fn of(content: &FramedContent<'_>, padding_block: usize) -> Self {
+        let is_commit = content.content.content_type() == ContentType::Commit;
+        // MLSMessage header and PrivateContentAAD.
+        let mut prefix = Writer::counter();
+        prefix.put(&[0; 4]);
+        prefix.vec_bytes(content.group_id);
+        let sender_aad_end = prefix.len() + 9;
+        prefix.put(&[0; 9]);
+        prefix.vec_bytes(content.authenticated_data);
+        let prefix_len = prefix.len();
+        // The content goes after room for the longest ciphertext header; it
+        // moves down once the real header length is known.
+        let body_at = prefix_len + SENDER_DATA_FIELD + 4;
         let mut c = Writer::counter();
         content.content.encode_body(&mut c);
-        c.len()
+        let body_len = c.len();
+        let tag = varint_len(MAX_HASH_LEN) + MAX_HASH_LEN;
+        let auth_bound = varint_len(MAX_SIGNATURE_LEN) + MAX_SIGNATURE_LEN + if is_commit { tag } else { 0 };
+        let block = padding_block.max(1);
+        PrivateLayout {
+            prefix_len,
+            sender_aad_end,
+            body_at,
+            body_len,
+            block,
+            bound: body_at + body_len + auth_bound + (block - 1) + AEAD_TAG_LEN,
+        }
+    }
+}
+
+/// Encoded `sender_data` field: length byte, SenderData, tag.
+const SENDER_DATA_FIELD: usize = 1 + SENDER_DATA_LEN + AEAD_TAG_LEN;
+
+/// [`protect_private`] with a key the caller took from the secret tree
+/// (and consumes once the message is final); returns its length and the
+/// signature. Used by a committer whose commit is not final until its
+/// Welcome is written.
+pub fn protect_private_with<S: CipherSuite, R: CryptoRng>(
+    suite: &S,
+    content: &FramedContent<'_>,
+    keys: &PrivateKeys<'_>,
+    padding_block: usize,
+    confirmation_tag: impl FnOnce(&Signature) -> Result<HashOutput>,
+    rng: &mut R,
+    out: &mut [u8],
+) -> Result<(usize, Signature)> {
+    let Sender::Member(leaf) = content.sender else {
+        return Err(Error::WrongWireFormat);
     };
-    let auth_bound = 1 + MAX_SIGNATURE_LEN + if is_commit { 1 + MAX_HASH_LEN } else { 0 };
-    let block = padding_block.max(1);
-    let bound = body_at + body_len + auth_bound + (block - 1) + AEAD_TAG_LEN;
+    let content_type = content.content.content_type();
+    let is_commit = content_type == ContentType::Commit;
+    let PrivateLayout {
+        prefix_len,
+        sender_aad_end,
+        body_at,
+        body_len,
+        block,
+        bound,
+    } = PrivateLayout::of(content, padding_block);
+    let sd_field = SENDER_DATA_FIELD;
     if out.len() < bound {
         return Err(Error::BufferTooSmall { needed: bound });
     }
@@ -231,11 +311,11 @@ pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: us
     let body = out.get(body_at..body_at + body_len).ok_or(Error::Truncated)?;
     let signature = sign_content(
         suite,
-        signature_key,
+        keys.signature_key,
         WireFormat::PrivateMessage,
         content,
         body,
-        group_context,
+        keys.group_context,
     )?;
     let tag = if is_commit {
         Some(confirmation_tag(&signature)?)
@@ -276,8 +356,7 @@ pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: us
     w.vec_bytes(content.authenticated_data);
     w.finish()?;
 
-    // Everything that can fail on input has been done; take the key now.
-    let key = tree.next_send_key(suite, leaf, kind_of(content_type))?;
+    let key = keys.message_key;
     let mut reuse_guard = [0u8; 4];
     rng.fill_bytes(&mut reuse_guard);
     let mut nonce = [0u8; AEAD_NONCE_LEN];
@@ -293,7 +372,7 @@ pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: us
 
     // Sender data, keyed by a sample of the ciphertext (§6.3.2).
     let ciphertext = tail.get(..ct_len).ok_or(Error::Truncated)?;
-    let (sd_key, sd_nonce) = sender_data_key_nonce(suite, sender_data_secret, ciphertext)?;
+    let (sd_key, sd_nonce) = sender_data_key_nonce(suite, keys.sender_data_secret, ciphertext)?;
     let mut sd = [0u8; SENDER_DATA_LEN];
     sd[..4].copy_from_slice(&leaf.to_be_bytes());
     sd[4..8].copy_from_slice(&key.generation.to_be_bytes());
@@ -306,5 +385,5 @@ pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: us
     field[0] = (SENDER_DATA_LEN + AEAD_TAG_LEN) as u8;
     field[1..1 + SENDER_DATA_LEN].copy_from_slice(&sd);
     field[1 + SENDER_DATA_LEN..].copy_from_slice(&sd_tag);
-    Ok((ct_at + ct_len, signature, key))
+    Ok((ct_at + ct_len, signature))
 }

@@ -8,9 +8,11 @@ mod public;
 mod tbs;
 
 pub use content::{AuthenticatedContent, Content, FramedContent, FramedContentAuthData, Sender};
-pub use encryption::{DecryptedMessage, KeyUse, protect_private};
+pub use encryption::{
+    DecryptedMessage, KeyUse, PrivateKeys, private_message_bound, protect_private, protect_private_with,
+};
 pub use private::{PrivateMessage, SenderData};
-pub use public::{PublicMessage, protect_public};
+pub use public::{PublicMessage, protect_public, public_message_bound};
 pub use tbs::{membership_tag, sign_content, verify_content};
 
 use crate::codec::{Decode, Encode, Reader, Writer, wire_enum};

@@ -2,7 +2,7 @@
 
 use super::tbs::{membership_tag, sign_content, verify_content};
 use super::{AuthenticatedContent, Content, ContentType, FramedContent, FramedContentAuthData, Sender, WireFormat};
-use crate::codec::{Decode, Encode, Reader, Writer};
+use crate::codec::{Decode, Encode, Reader, Writer, varint_len};
 use crate::crypto::{CipherSuite, HashOutput, MAX_HASH_LEN, MAX_SIGNATURE_LEN, Signature, ct_eq};
 use crate::error::{Error, Result};
 
@@ -120,8 +120,14 @@ impl Encode for PublicMessage<'_> {
 }
 
 /// Bytes of `FramedContentAuthData` plus membership tag, at most.
+/// Largest `MLSMessage(PublicMessage)` that [`protect_public`] writes for
+/// `content`.
+pub fn public_message_bound(content: &FramedContent<'_>) -> usize {
+    4 + content.encoded_len() + trailer_bound(content)
+}
+
 fn trailer_bound(content: &FramedContent<'_>) -> usize {
-    let tag = 1 + MAX_HASH_LEN;
+    let tag = varint_len(MAX_HASH_LEN) + MAX_HASH_LEN;
     let confirmation = if matches!(content.content, Content::Commit(_)) {
         tag
     } else {
@@ -132,7 +138,7 @@ fn trailer_bound(content: &FramedContent<'_>) -> usize {
     } else {
         0
     };
-    1 + MAX_SIGNATURE_LEN + confirmation + membership
+    varint_len(MAX_SIGNATURE_LEN) + MAX_SIGNATURE_LEN + confirmation + membership
 }
 
 /// Signs `content` and writes `MLSMessage(PublicMessage)` into `out`;
@@ -159,11 +165,9 @@ pub fn protect_public<S: CipherSuite>(
     if member && membership_key.is_none() {
         return Err(Error::WrongWireFormat);
     }
-    let head = 4 + content.encoded_len();
-    if out.len() < head + trailer_bound(content) {
-        return Err(Error::BufferTooSmall {
-            needed: head + trailer_bound(content),
-        });
+    let bound = public_message_bound(content);
+    if out.len() < bound {
+        return Err(Error::BufferTooSmall { needed: bound });
     }
 
     let mut w = Writer::new(out);

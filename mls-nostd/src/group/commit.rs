@@ -7,21 +7,23 @@
 
 use super::epoch::{NextEpoch, next_epoch, psk_secret};
 use super::persist::Outgoing;
+use super::proposals::ProposalStore;
 use super::proposals::{MAX_PSKS, resolve, stage};
-use super::welcome::{NewMember, WelcomeParts, write_welcome};
+use super::welcome::{NewMember, WelcomeParts, welcome_bound, write_welcome};
 use super::{
-    Group, HandshakeFormat, PendingCommit, PskStore, at_offset, encode_context, encode_extensions, extensions_of,
-    leaf_check,
+    Group, HandshakeFormat, PendingCommit, PskStore, encode_context, encode_extensions, extensions_of, leaf_check,
 };
 use crate::codec::{Decode, List};
 use crate::commit::{Commit, ProposalOrRef};
 use crate::crypto::{CipherSuite, CryptoRng, HashOutput, Secret, Signature};
 use crate::error::{Error, Result};
-use crate::framing::{Content, FramedContent, Sender, WireFormat, protect_private, protect_public};
+use crate::framing::{Content, FramedContent, PrivateKeys, Sender, WireFormat};
+use crate::framing::{private_message_bound, protect_private_with, protect_public, public_message_bound};
 use crate::group_context::GroupContext;
 use crate::proposal::Proposal;
+use crate::secret_tree::ContentKind;
 use crate::tree::{Now, TreeRead};
-use crate::treekem::{UpdatePath, create_path, encrypt_path, scratch_len, update_path_len};
+use crate::treekem::{CreatedPath, UpdatePath, create_path, encrypt_path, scratch_len, update_path_len};
 
 /// Largest number of proposals this member puts in one commit.
 pub const MAX_COMMIT_PROPOSALS: usize = 32;
@@ -153,18 +155,63 @@ where
             confirmed_transcript_hash: &self.confirmed_transcript_hash,
             extensions: new_exts_list,
         };
-        let (path_area, work) = match &created {
-            Some(c) => {
-                let len = update_path_len::<S>(&view, c, applied.added());
-                if work.len() < len {
-                    return Err(Error::BufferTooSmall { needed: len });
-                }
-                work.split_at_mut(len)
-            }
-            None => work.split_at_mut(0),
+
+        // Every size is known before anything is signed, so that a buffer
+        // too small fails with the whole need and changes nothing:
+        // `work` = UpdatePath | commit message | Welcome.
+        let path_len = match &created {
+            Some(c) => update_path_len::<S>(&view, c, applied.added()),
+            None => 0,
         };
-        // Sizes that fail below are counted from the start of `work`.
-        let path_len = path_area.len();
+        let sizing = FramedContent {
+            group_id: &self.group_id,
+            epoch: self.epoch,
+            sender: me,
+            authenticated_data: options.authenticated_data,
+            content: Content::Commit(listed),
+        };
+        // The path goes in the commit body: it grows by exactly its length.
+        let msg_len = path_len
+            + match self.config.handshake {
+                HandshakeFormat::Public => public_message_bound(&sizing),
+                HandshakeFormat::Private => private_message_bound(&sizing, 0),
+            };
+        let members = || {
+            new_members(
+                &listed,
+                &self.proposals,
+                me,
+                applied.added(),
+                created.as_ref(),
+                self.own,
+            )
+        };
+        // The Welcome's sizes, with placeholders for the secrets and tags
+        // known only once the commit is signed.
+        let placeholder = HashOutput::zero(S::HASH_LEN)?;
+        let sizing_parts = WelcomeParts {
+            context: GroupContext {
+                confirmed_transcript_hash: &placeholder,
+                ..new_context
+            },
+            tree: options.ratchet_tree_in_welcome.then_some(&view),
+            confirmation_tag: &placeholder,
+            signer: self.own,
+            signature_key: self.signature_key.as_slice(),
+            joiner_secret: &placeholder,
+            psk_secret: &placeholder,
+            psks: applied.psks.get(..applied.psk_len.min(MAX_PSKS)).unwrap_or_default(),
+        };
+        let welcome_len = match applied.added_len {
+            0 => 0,
+            _ => welcome_bound::<S, _>(&sizing_parts, members())?,
+        };
+        let needed = path_len + msg_len + welcome_len;
+        if work.len() < needed {
+            return Err(Error::BufferTooSmall { needed });
+        }
+        let (path_area, work) = work.split_at_mut(path_len);
+        let (msg_area, welcome_area) = work.split_at_mut(msg_len);
         let path = match &created {
             Some(c) => {
                 let gc = encode_context(&new_context)?;
@@ -202,11 +249,8 @@ where
             psks,
         )?;
         let framed = FramedContent {
-            group_id: &self.group_id,
-            epoch: self.epoch,
-            sender: me,
-            authenticated_data: options.authenticated_data,
             content: Content::Commit(Commit { proposals, path }),
+            ..sizing
         };
         let wire_format = match self.config.handshake {
             HandshakeFormat::Public => WireFormat::PublicMessage,
@@ -231,91 +275,59 @@ where
             next = Some(e);
             Ok(tag)
         };
+        // A private commit's generation is consumed only once the Welcome
+        // is written too (its HPKE encryptions can still fail).
         let (len, key) = match self.config.handshake {
             HandshakeFormat::Public => {
                 let membership = Some(self.secrets.membership_key.as_slice());
-                let (n, _) = protect_public(
-                    &self.suite,
-                    &framed,
-                    self.signature_key.as_slice(),
-                    &old_context,
-                    membership,
-                    confirm,
-                    work,
-                )
-                .map_err(|e| at_offset(e, path_len))?;
+                let sk = self.signature_key.as_slice();
+                let (n, _) = protect_public(&self.suite, &framed, sk, &old_context, membership, confirm, msg_area)?;
                 (n, None)
             }
             HandshakeFormat::Private => {
-                let sds = self.secrets.sender_data_secret.as_slice();
-                let sk = self.signature_key.as_slice();
-                let (n, _, key) = protect_private(
-                    &self.suite,
-                    &framed,
-                    sk,
-                    &old_context,
-                    sds,
-                    &mut self.secret_tree,
-                    0,
-                    confirm,
-                    rng,
-                    work,
-                )
-                .map_err(|e| at_offset(e, path_len))?;
+                let key = self
+                    .secret_tree
+                    .peek_send_key(&self.suite, self.own, ContentKind::Handshake)?;
+                let keys = PrivateKeys {
+                    signature_key: self.signature_key.as_slice(),
+                    group_context: &old_context,
+                    sender_data_secret: self.secrets.sender_data_secret.as_slice(),
+                    message_key: &key,
+                };
+                let (n, _) = protect_private_with(&self.suite, &framed, &keys, 0, confirm, rng, msg_area)?;
                 (n, Some(key))
             }
         };
         let next = next.ok_or(Error::Malformed {
             reason: "commit signed without a confirmation tag",
         })?;
-        let (commit_bytes, rest) = work.split_at_mut(len);
+        let commit_bytes: &'w [u8] = msg_area.get(..len).ok_or(Error::Truncated)?;
 
         // The Welcome, if the commit adds members.
         let welcome = match applied.added_len {
             0 => None,
             _ => {
-                let mut members = [None; L];
-                let mut i = 0;
-                for p in resolve(&listed, &self.proposals, me) {
-                    if let (Proposal::Add { key_package }, _) = p? {
-                        let leaf = applied.added().get(i).copied().ok_or(Error::Truncated)?;
-                        let lca = crate::tree_math::common_ancestor(2 * leaf, 2 * self.own);
-                        let path_secret = created.as_ref().and_then(|c| c.path_secret(lca)).map(Secret::as_slice);
-                        *members.get_mut(i).ok_or(Error::Truncated)? = Some(NewMember {
-                            key_package,
-                            path_secret,
-                        });
-                        i += 1;
-                    }
-                }
-                let view = applied.stage.view(&self.tree);
                 let parts = WelcomeParts {
                     context: GroupContext {
                         confirmed_transcript_hash: &next.confirmed,
-                        ..new_context
+                        ..sizing_parts.context
                     },
-                    tree: options.ratchet_tree_in_welcome.then_some(&view),
                     confirmation_tag: &next.tag,
-                    signer: self.own,
-                    signature_key: self.signature_key.as_slice(),
                     joiner_secret: next.joiner_secret.as_slice(),
                     psk_secret: psk.as_slice(),
-                    psks: applied.psks.get(..applied.psk_len.min(MAX_PSKS)).unwrap_or_default(),
+                    ..sizing_parts
                 };
-                let n = write_welcome(
-                    &self.suite,
-                    &parts,
-                    members.get(..i).unwrap_or_default(),
-                    rng,
-                    &mut *rest,
-                )
-                .map_err(|e| at_offset(e, path_len + len))?;
-                let rest: &'w [u8] = rest;
-                rest.get(..n)
+                let n = write_welcome(&self.suite, &parts, members, rng, &mut *welcome_area)?;
+                let welcome_area: &'w [u8] = welcome_area;
+                welcome_area.get(..n)
             }
         };
-        let commit_bytes: &'w [u8] = commit_bytes;
 
+        // Nothing failed: the group changes from here on.
+        if let Some(k) = &key {
+            self.secret_tree
+                .consume(&self.suite, self.own, ContentKind::Handshake, k.generation)?;
+        }
         let keys = match created {
             Some(c) => c.keys,
             None => self.keys.clone(),
@@ -336,6 +348,30 @@ where
             version,
         ))
     }
+}
+
+/// The members a commit adds, for their Welcome: each added KeyPackage
+/// with the path secret of its lowest common ancestor with the committer.
+fn new_members<'a, const N: usize>(
+    listed: &Commit<'a>,
+    store: &'a ProposalStore<N>,
+    committer: Sender,
+    added: &'a [u32],
+    created: Option<&'a CreatedPath>,
+    own: u32,
+) -> impl Iterator<Item = Result<NewMember<'a>>> + 'a {
+    let key_packages = resolve(listed, store, committer).filter_map(|p| match p {
+        Ok((Proposal::Add { key_package }, _)) => Some(Ok(key_package)),
+        Ok(_) => None,
+        Err(e) => Some(Err(e)),
+    });
+    key_packages.zip(added).map(move |(kp, &leaf)| {
+        let lca = crate::tree_math::common_ancestor(2 * leaf, 2 * own);
+        Ok(NewMember {
+            key_package: kp?,
+            path_secret: created.and_then(|c| c.path_secret(lca)).map(Secret::as_slice),
+        })
+    })
 }
 
 /// Whether a stored proposal can go in this member's commit (§12.2: not

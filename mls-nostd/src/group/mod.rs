@@ -49,8 +49,17 @@ pub const MAX_GROUP_ID_LEN: usize = 64;
 /// Longest encoding of the GroupContext extensions accepted.
 pub const MAX_EXTENSIONS_LEN: usize = 512;
 /// Longest encoded GroupContext.
-pub const MAX_GROUP_CONTEXT_LEN: usize =
-    2 + 2 + 1 + MAX_GROUP_ID_LEN + 8 + 1 + crate::crypto::MAX_HASH_LEN * 2 + 2 + MAX_EXTENSIONS_LEN;
+pub const MAX_GROUP_CONTEXT_LEN: usize = {
+    use crate::codec::varint_len;
+    let hash = varint_len(crate::crypto::MAX_HASH_LEN) + crate::crypto::MAX_HASH_LEN;
+    2 + 2
+        + varint_len(MAX_GROUP_ID_LEN)
+        + MAX_GROUP_ID_LEN
+        + 8
+        + 2 * hash
+        + varint_len(MAX_EXTENSIONS_LEN)
+        + MAX_EXTENSIONS_LEN
+};
 
 /// How handshake messages are sent (§6).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

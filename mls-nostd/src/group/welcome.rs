@@ -4,7 +4,7 @@
 use super::epoch::psk_secret;
 use super::proposals::MAX_PSKS;
 use super::{Group, PskStore, Status, encode_context, encode_extensions, leaf_check};
-use crate::codec::{Decode, Encode, Writer, encode_varint};
+use crate::codec::{Decode, Encode, Writer, varint_len};
 use crate::crypto::labels::{decrypt_with_label, encrypt_context_len, encrypt_with_label, sign_with_label};
 use crate::crypto::{AEAD_TAG_LEN, Bytes, CipherSuite, CryptoRng, HashOutput, Secret, SignaturePrivateKey, ct_eq};
 use crate::error::{Error, Result};
@@ -41,10 +41,6 @@ pub(super) struct WelcomeParts<'a, T> {
     pub joiner_secret: &'a [u8],
     pub psk_secret: &'a [u8],
     pub psks: &'a [Option<PreSharedKeyId<'a>>],
-}
-
-fn varint_len(n: usize) -> usize {
-    encode_varint(n, &mut [0; 4])
 }
 
 /// Writes `GroupInfoTBS` (§12.4.3), with the `ratchet_tree` extension if
@@ -100,31 +96,95 @@ fn group_secrets_len(p: &WelcomeParts<'_, impl TreeRead>, m: &NewMember<'_>) -> 
     w.len()
 }
 
-/// Writes `MLSMessage(Welcome)` for `members` into `out` (§12.4.3.1);
-/// returns its length. `out` also serves as scratch.
-pub(super) fn write_welcome<S: CipherSuite, T: TreeRead, R: CryptoRng>(
+/// Room for one member's encoded `GroupSecrets`.
+const GROUP_SECRETS_MAX: usize = 128 + 96 * MAX_PSKS;
+
+/// Sizes of a Welcome, known before anything is signed: only the lengths
+/// of the parts matter, so placeholders of the right length will do.
+struct WelcomeLayout {
+    /// Version, wire format, cipher suite and the `secrets` vector.
+    head: usize,
+    secrets_len: usize,
+    /// Longest signed GroupInfo (ECDSA signatures vary in length).
+    gi_max: usize,
+    /// Longest Welcome.
+    max_total: usize,
+}
+
+impl WelcomeLayout {
+    fn of<'m, S: CipherSuite, T: TreeRead>(
+        p: &WelcomeParts<'_, T>,
+        members: impl Iterator<Item = Result<NewMember<'m>>>,
+    ) -> Result<Self> {
+        let mut count = Writer::counter();
+        write_group_info_tbs(&mut count, p, None);
+        let gi_max = count.len() + 4 + crate::crypto::MAX_SIGNATURE_LEN;
+        let mut secrets_len = 0;
+        for m in members {
+            let gs = group_secrets_len(p, &m?);
+            if gs > GROUP_SECRETS_MAX {
+                return Err(Error::CapacityExceeded {
+                    what: "PSKs in a Welcome",
+                });
+            }
+            let ct = gs + AEAD_TAG_LEN;
+            secrets_len +=
+                1 + S::HASH_LEN + varint_len(S::KEM_PUBLIC_KEY_LEN) + S::KEM_PUBLIC_KEY_LEN + varint_len(ct) + ct;
+        }
+        let head = 4 + 2 + varint_len(secrets_len) + secrets_len;
+        let max_total = head + 4 + gi_max + AEAD_TAG_LEN;
+        Ok(WelcomeLayout {
+            head,
+            secrets_len,
+            gi_max,
+            max_total,
+        })
+    }
+
+    /// Room [`write_welcome`] needs: the message, then the signed
+    /// GroupInfo or the HPKE info (the `EncryptContext` holding the
+    /// encrypted GroupInfo), whichever is longer.
+    fn needed(&self) -> usize {
+        let info_max = encrypt_context_len(b"Welcome", &[]) + 4 + self.gi_max + AEAD_TAG_LEN;
+        self.max_total + info_max.max(self.gi_max)
+    }
+}
+
+/// Room [`write_welcome`] needs for `members`; fails as it would on
+/// members it cannot write, so that a caller can check before it signs.
+pub(super) fn welcome_bound<'m, S: CipherSuite, T: TreeRead>(
+    p: &WelcomeParts<'_, T>,
+    members: impl Iterator<Item = Result<NewMember<'m>>>,
+) -> Result<usize> {
+    Ok(WelcomeLayout::of::<S, T>(p, members)?.needed())
+}
+
+/// Writes `MLSMessage(Welcome)` for the `members` (given twice: once to
+/// size, once to write) into `out` (§12.4.3.1); returns its length. `out`
+/// also serves as scratch and needs [`welcome_bound`] bytes.
+pub(super) fn write_welcome<'m, S, T, R, I>(
     suite: &S,
     p: &WelcomeParts<'_, T>,
-    members: &[Option<NewMember<'_>>],
+    members: impl Fn() -> I,
     rng: &mut R,
     out: &mut [u8],
-) -> Result<usize> {
-    // Sizes: the GroupInfo's is known once it is signed (ECDSA varies).
-    let mut count = Writer::counter();
-    write_group_info_tbs(&mut count, p, None);
-    let gi_max = count.len() + 4 + crate::crypto::MAX_SIGNATURE_LEN;
-    let mut secrets_len = 0;
-    for m in members.iter().flatten() {
-        let ct = group_secrets_len(p, m) + AEAD_TAG_LEN;
-        secrets_len +=
-            1 + S::HASH_LEN + varint_len(S::KEM_PUBLIC_KEY_LEN) + S::KEM_PUBLIC_KEY_LEN + varint_len(ct) + ct;
-    }
-    let head = 4 + 2 + varint_len(secrets_len) + secrets_len;
-    let max_total = head + 4 + gi_max + AEAD_TAG_LEN;
-    if out.len() < max_total + gi_max {
-        return Err(Error::BufferTooSmall {
-            needed: max_total + gi_max + encrypt_context_len(b"Welcome", &[]) + 4 + gi_max,
-        });
+) -> Result<usize>
+where
+    S: CipherSuite,
+    T: TreeRead,
+    R: CryptoRng,
+    I: Iterator<Item = Result<NewMember<'m>>>,
+{
+    let layout = WelcomeLayout::of::<S, T>(p, members())?;
+    let needed = layout.needed();
+    let WelcomeLayout {
+        head,
+        secrets_len,
+        max_total,
+        ..
+    } = layout;
+    if out.len() < needed {
+        return Err(Error::BufferTooSmall { needed });
     }
 
     // The GroupInfo, signed past the end of the message, then moved to its
@@ -133,12 +193,6 @@ pub(super) fn write_welcome<S: CipherSuite, T: TreeRead, R: CryptoRng>(
     let egi_len = gi_len + AEAD_TAG_LEN;
     let egi_at = head + varint_len(egi_len);
     let total = egi_at + egi_len;
-    let info_len = encrypt_context_len(b"Welcome", &[]) + 4 + egi_len;
-    if out.len() < total + info_len {
-        return Err(Error::BufferTooSmall {
-            needed: total + info_len,
-        });
-    }
     out.copy_within(max_total..max_total + gi_len, egi_at);
     let ws = welcome_secret(suite, p.joiner_secret, p.psk_secret)?;
     let (key, nonce) = welcome_key_nonce(suite, ws.as_slice())?;
@@ -158,10 +212,11 @@ pub(super) fn write_welcome<S: CipherSuite, T: TreeRead, R: CryptoRng>(
     w.u16(3);
     w.u16(S::ID);
     w.varint(secrets_len);
-    let mut gs_buf = [0u8; 128 + 96 * MAX_PSKS];
-    for m in members.iter().flatten() {
+    let mut gs_buf = [0u8; GROUP_SECRETS_MAX];
+    for m in members() {
+        let m = m?;
         let mut gw = Writer::new(&mut gs_buf);
-        write_group_secrets(p, m, &mut gw);
+        write_group_secrets(p, &m, &mut gw);
         let gs_len = gw.finish().map_err(|_| Error::CapacityExceeded {
             what: "PSKs in a Welcome",
         })?;

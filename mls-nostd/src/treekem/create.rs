@@ -2,7 +2,7 @@
 
 use super::keys::{PathKeys, node_key_pair};
 use super::{LABEL, MAX_DEPTH};
-use crate::codec::{Writer, encode_varint};
+use crate::codec::{Writer, varint_len};
 use crate::crypto::labels::{derive_secret, encrypt_with_label};
 use crate::crypto::{AEAD_TAG_LEN, CipherSuite, CryptoRng, HashOutput, HpkePublicKey, Secret};
 use crate::error::{Error, Result};
@@ -131,10 +131,6 @@ pub fn create_path<'c, S: CipherSuite, R: CryptoRng, const L: usize, const B: us
 fn ciphertext_len<S: CipherSuite>() -> usize {
     let ct = S::HASH_LEN + AEAD_TAG_LEN;
     varint_len(S::KEM_PUBLIC_KEY_LEN) + S::KEM_PUBLIC_KEY_LEN + varint_len(ct) + ct
-}
-
-fn varint_len(n: usize) -> usize {
-    encode_varint(n, &mut [0; 4])
 }
 
 /// The resolution of `copath` minus the leaves in `excluded` (§7.6).

@@ -920,16 +920,11 @@ fn propose_into_a_full_store_changes_nothing() {
 }
 
 /// `commit` and `join_external` with buffers too small: each
-/// `BufferTooSmall { needed }` asks for more than was given, and a caller
-/// that grows its buffer to `needed` gets there. With PublicMessage
-/// handshakes nothing changes on these errors.
-///
-/// KNOWN BUG (reported, not fixed): with PrivateMessage handshakes, a
-/// commit whose buffer holds the commit but not its Welcome fails after
-/// `protect_private` took a handshake generation from the secret tree, so
-/// the state changes on that error (the generation is skipped, never
-/// reused: the retried commit uses the next one). The assertions below
-/// show exactly that; when it is fixed they must say the state is unchanged.
+/// `BufferTooSmall { needed }` asks for more than was given, a caller that
+/// grows its buffer to `needed` gets there, and nothing changes on these
+/// errors. The whole need (UpdatePath, commit message and Welcome) is known
+/// before anything is signed: one retry with `needed` bytes succeeds, and
+/// a private commit's handshake generation is taken only on success.
 #[test]
 fn commit_into_small_buffers() {
     let suite = Curve25519Aes128;
@@ -965,15 +960,12 @@ fn commit_into_small_buffers() {
                 Err(e) => panic!("{e:?}"),
             }
         };
-        match handshake {
-            HandshakeFormat::Public => assert_eq!(changed_on_error, 0),
-            // KNOWN BUG: the Welcome-stage error consumed generation 0.
-            HandshakeFormat::Private => {
-                assert_eq!(changed_on_error, 1);
-                let keys = epoch_keys(&alice);
-                let sd = private(&commit).sender_data(&suite, &keys.sender_data).unwrap();
-                assert_eq!(sd.generation, 1);
-            }
+        assert_eq!(changed_on_error, 0, "{handshake:?}");
+        assert_eq!(tries, 2, "{handshake:?}: the first `needed` was not enough");
+        if handshake == HandshakeFormat::Private {
+            let keys = epoch_keys(&alice);
+            let sd = private(&commit).sender_data(&suite, &keys.sender_data).unwrap();
+            assert_eq!(sd.generation, 0);
         }
         assert_eq!(
             bob.process(&commit).unwrap(),
@@ -1075,4 +1067,72 @@ fn a_commit_beyond_capacity_changes_nothing() {
             assert!(save(&small).0 == before, "a refused commit changed the state");
         }
     }
+}
+
+/// A KeyPackage whose init key passes every check made when it is added
+/// (its length, its signature) but that HPKE refuses when the Welcome is
+/// encrypted to it: all zeros, a low-order X25519 point or not a P-256
+/// point. The commit fails after it was signed, and changes nothing.
+fn commit_to_an_unusable_init_key<S: CipherSuite + Copy>(suite: S) {
+    for handshake in [HandshakeFormat::Private, HandshakeFormat::Public] {
+        let (mut alice, mut bob) = pair(suite, handshake);
+        let mut carol = Client::new(suite, "carol", handshake);
+        let (kp_bytes, _) = carol.key_package();
+        let Proposal::Add { key_package } = add(&kp_bytes) else {
+            unreachable!()
+        };
+        let zeros = vec![0u8; key_package.init_key.len()];
+        let mut kp = KeyPackage {
+            init_key: &zeros,
+            signed_bytes: &[],
+            ..key_package
+        };
+        let mut tbs = Vec::new();
+        {
+            let mut out = vec![0u8; 4096];
+            let mut w = mls_nostd::codec::Writer::new(&mut out);
+            kp.encode_content(&mut w);
+            let n = w.finish().unwrap();
+            tbs.extend_from_slice(&out[..n]);
+        }
+        let sig =
+            mls_nostd::crypto::labels::sign_with_label(&suite, carol.sk.as_slice(), b"KeyPackageTBS", &[&tbs]).unwrap();
+        kp.signature = &sig;
+        kp.signed_bytes = &tbs;
+        kp.verify(&suite).unwrap();
+        let options = CommitOptions {
+            proposals: &[Proposal::Add { key_package: kp }],
+            ..Default::default()
+        };
+        let (before, _) = save(&alice.group);
+        let mut work = vec![0u8; 1 << 16];
+        let err = alice
+            .group
+            .commit(&options, &(), NOW, &mut alice.rng, &mut work)
+            .unwrap_err();
+        assert!(
+            matches!(err, Error::InvalidKey | Error::EncryptionFailed),
+            "{handshake:?}: {err:?}"
+        );
+        assert!(
+            save(&alice.group).0 == before,
+            "{handshake:?}: the failed commit changed the state"
+        );
+        // The group goes on: the next message uses the first generation.
+        let msg = alice.send(b"still here");
+        assert_eq!(
+            bob.process(&msg).unwrap(),
+            "Application { sender: 0, epoch: 1, data: \"still here\" }"
+        );
+    }
+}
+
+#[test]
+fn commit_to_an_unusable_init_key_suite1() {
+    commit_to_an_unusable_init_key(Curve25519Aes128);
+}
+
+#[test]
+fn commit_to_an_unusable_init_key_suite2() {
+    commit_to_an_unusable_init_key(P256Aes128);
 }
