@@ -1,12 +1,11 @@
 //! Creating a group (RFC 9420 §11).
 
-use super::{Status, encode_extensions};
+use super::state::FirstEpoch;
 use crate::codec::Decode;
-use crate::crypto::{Bytes, CipherSuite, CryptoRng, HashOutput, Secret, SignaturePrivateKey};
+use crate::crypto::{CipherSuite, CryptoRng, HashOutput, Secret};
 use crate::error::{Error, Result};
 use crate::extension::{self, Extensions};
 use crate::key_schedule::from_epoch_secret;
-use crate::secret_tree::SecretTree;
 use crate::transcript;
 use crate::tree::LeafNode;
 use crate::treekem::PathKeys;
@@ -39,43 +38,31 @@ where
                 reason: "duplicate extension type",
             });
         }
-        let group_id = Bytes::from_slice(group_id).map_err(|_| Error::CapacityExceeded { what: "group id" })?;
-        let exts = encode_extensions(&extensions)?;
+        if leaf_node.len() > B {
+            return Err(Error::CapacityExceeded { what: "leaf node size" });
+        }
         let keys = PathKeys::new(0, encryption_key)?;
-        let signature_key = SignaturePrivateKey::from_slice(signature_key)?;
 
         // The epoch secret of epoch 0 is random (§11).
         let mut epoch_secret = Secret::empty();
         rng.fill_bytes(epoch_secret.fill(S::HASH_LEN)?);
-        let mut secrets = from_epoch_secret(&self.suite, epoch_secret.as_slice())?;
-        let secret_tree = SecretTree::new(
-            &self.suite,
-            secrets.encryption_secret.as_slice(),
-            1,
-            self.config.secret_tree,
-        )?;
-        secrets.encryption_secret = Secret::empty();
+        let secrets = from_epoch_secret(&self.suite, epoch_secret.as_slice())?;
         let tag = transcript::confirmation_tag(&self.suite, secrets.confirmation_key.as_slice(), &[]);
         let interim = transcript::interim_transcript_hash(&self.suite, &[], &tag);
-
-        self.tree.create(leaf_node)?;
-        self.status = Status::Active;
-        self.group_id = group_id;
-        self.epoch = 0;
-        self.extensions = exts;
-        self.confirmed_transcript_hash = HashOutput::empty();
-        self.interim_transcript_hash = interim;
-        self.confirmation_tag = tag;
-        self.own = 0;
-        self.keys = keys;
-        self.signature_key = signature_key;
-        self.secrets = secrets;
-        self.secret_tree = secret_tree;
-        self.past.iter_mut().for_each(|p| *p = super::PastEpoch::EMPTY);
-        self.proposals.clear();
-        self.pending = None;
-        self.pending_update = crate::crypto::HpkePrivateKey::empty();
-        self.bump();
+        let first = FirstEpoch {
+            group_id,
+            epoch: 0,
+            extensions: &extensions,
+            confirmed_transcript_hash: HashOutput::empty(),
+            interim_transcript_hash: interim,
+            confirmation_tag: tag,
+            own: 0,
+            keys,
+            signature_key,
+            secrets,
+            n_leaves: 1,
+        };
+        self.install(first, |tree| tree.create(leaf_node))?;
         Ok(())
     }
 }

@@ -4,21 +4,21 @@
 use super::epoch::{NextEpoch, next_epoch};
 use super::persist::Outgoing;
 use super::proposals::stage;
+use super::state::FirstEpoch;
 use super::welcome::{WelcomeParts, write_group_info};
-use super::{Group, Status, encode_context, encode_extensions, leaf_check};
+use super::{Group, Status, encode_context, leaf_check};
 use crate::codec::{Decode, List, Writer};
 use crate::commit::{Commit, ProposalOrRef};
-use crate::crypto::{Bytes, CipherSuite, CryptoRng, HashOutput, Secret, Signature, SignaturePrivateKey, ct_eq};
+use crate::crypto::{CipherSuite, CryptoRng, HashOutput, Secret, Signature};
 use crate::error::{Error, Result};
 use crate::extension::{ExternalPub, extension_type, find};
-use crate::framing::{Content, FramedContent, MlsMessage, Sender, WireFormat, protect_public};
+use crate::framing::{Content, FramedContent, MlsMessage, Sender, WireFormat, protect_public, public_message_bound};
 use crate::group_context::GroupContext;
 use crate::key_package::{LeafTemplate, fresh_hpke_key};
 use crate::key_schedule::{external_init_sender, external_key_pair};
 use crate::proposal::Proposal;
-use crate::secret_tree::SecretTree;
 use crate::transcript;
-use crate::tree::{LeafNode, LeafNodeSource, Lifetime, NodeList, Now, TreeRead, sign_leaf_node};
+use crate::tree::{LeafNode, LeafNodeSource, Lifetime, Now, TreeRead, sign_leaf_node};
 use crate::treekem::{UpdatePath, create_path, encrypt_path, scratch_len, update_path_len};
 use crate::welcome::GroupInfo;
 
@@ -116,28 +116,9 @@ where
             Ok(MlsMessage::GroupInfo(gi)) => gi,
             _ => GroupInfo::decode_exact(join.group_info)?,
         };
+        self.import_group_info_tree(&gi, join.ratchet_tree, now)?;
         let gc = gi.group_context;
-        if gc.cipher_suite != S::ID {
-            return Err(Error::UnsupportedCipherSuite(gc.cipher_suite));
-        }
-        let tree_bytes = find(&gi.extensions, extension_type::RATCHET_TREE)
-            .or(join.ratchet_tree)
-            .ok_or(Error::Malformed {
-                reason: "no ratchet tree",
-            })?;
-        self.tree.import(&NodeList::decode_exact(tree_bytes)?)?;
         let check = leaf_check(gc.group_id, now, self.config.max_lifetime, &gc.extensions);
-        self.tree.validate(&self.suite, &check)?;
-        if !ct_eq(&self.tree.tree_hash(&self.suite), gc.tree_hash) {
-            return Err(Error::InvalidTree {
-                reason: "tree hash differs from the GroupInfo's",
-            });
-        }
-        let signer = self
-            .tree
-            .leaf(gi.signer)
-            .ok_or(Error::LeafOutOfRange { leaf: gi.signer })?;
-        gi.verify(&self.suite, signer.signature_key)?;
         let external_pub = find(&gi.extensions, extension_type::EXTERNAL_PUB)
             .map(ExternalPub::decode_exact)
             .transpose()?
@@ -219,11 +200,21 @@ where
             tree_hash: &tree_hash,
             ..gc
         };
-        let len = update_path_len::<S>(&view, &created, &[]);
-        if work.len() < len {
-            return Err(Error::BufferTooSmall { needed: len });
+        // `work` = UpdatePath | commit message, both sized before signing.
+        let path_len = update_path_len::<S>(&view, &created, &[]);
+        let sizing = FramedContent {
+            group_id: gc.group_id,
+            epoch: gc.epoch,
+            sender,
+            authenticated_data: join.authenticated_data,
+            content: Content::Commit(listed),
+        };
+        // The message carries the path too: its body grows by `path_len`.
+        let needed = 2 * path_len + public_message_bound(&sizing);
+        if work.len() < needed {
+            return Err(Error::BufferTooSmall { needed });
         }
-        let (path_area, work) = work.split_at_mut(len);
+        let (path_area, work) = work.split_at_mut(path_len);
         let new_gc = encode_context(&new_context)?;
         let mut scratch = [0u8; scratch_len(super::MAX_GROUP_CONTEXT_LEN)];
         encrypt_path(&self.suite, &view, &created, &new_gc, &[], &mut scratch, rng, path_area)?;
@@ -231,14 +222,11 @@ where
 
         // Sign, and compute the new epoch from the signature.
         let framed = FramedContent {
-            group_id: gc.group_id,
-            epoch: gc.epoch,
-            sender,
-            authenticated_data: join.authenticated_data,
             content: Content::Commit(Commit {
                 proposals,
                 path: Some(path),
             }),
+            ..sizing
         };
         let zero = Secret::zero(S::HASH_LEN)?;
         let mut next: Option<NextEpoch> = None;
@@ -258,47 +246,37 @@ where
             next = Some(e);
             Ok(tag)
         };
-        let (len, _) = protect_public(&self.suite, &framed, sk, &old_context, None, confirm, work)
-            .map_err(|e| super::at_offset(e, path_area.len()))?;
+        let (len, _) = protect_public(&self.suite, &framed, sk, &old_context, None, confirm, work)?;
         let next = next.ok_or(Error::Malformed {
             reason: "commit signed without a confirmation tag",
         })?;
 
         // The joiner is in the new epoch.
-        let group_id = Bytes::from_slice(gc.group_id).map_err(|_| Error::CapacityExceeded { what: "group id" })?;
-        let exts = encode_extensions(&gc.extensions)?;
-        applied.stage.apply(&mut self.tree);
         let NextEpoch {
             confirmed,
             interim,
             tag,
-            mut secrets,
+            secrets,
             ..
         } = next;
-        self.secret_tree = SecretTree::empty();
-        self.secret_tree.reset(
-            &self.suite,
-            secrets.encryption_secret.as_slice(),
+        let first = FirstEpoch {
+            group_id: gc.group_id,
+            epoch: gc.epoch + 1,
+            extensions: &gc.extensions,
+            confirmed_transcript_hash: confirmed,
+            interim_transcript_hash: interim,
+            confirmation_tag: tag,
+            own,
+            keys: created.keys,
+            signature_key: join.signature_key,
+            secrets,
             n_leaves,
-            self.config.secret_tree,
-        )?;
-        secrets.encryption_secret = Secret::empty();
-        self.status = Status::Active;
-        self.group_id = group_id;
-        self.epoch = gc.epoch + 1;
-        self.extensions = exts;
-        self.confirmed_transcript_hash = confirmed;
-        self.interim_transcript_hash = interim;
-        self.confirmation_tag = tag;
-        self.own = own;
-        self.keys = created.keys;
-        self.signature_key = SignaturePrivateKey::from_slice(join.signature_key)?;
-        self.secrets = secrets;
-        self.past.iter_mut().for_each(|p| *p = super::PastEpoch::EMPTY);
-        self.proposals.clear();
-        self.pending = None;
-        self.pending_update = crate::crypto::HpkePrivateKey::empty();
-        let version = self.bump();
+        };
+        self.install(first, |tree| {
+            applied.stage.apply(tree);
+            Ok(())
+        })?;
+        let version = self.version;
         let work: &'w [u8] = work;
         Ok(Outgoing::new(
             work.get(..len).ok_or(Error::Truncated)?,

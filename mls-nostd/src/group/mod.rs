@@ -26,6 +26,7 @@ mod persist;
 mod process;
 mod proposals;
 mod send;
+mod state;
 mod welcome;
 
 pub use commit::{CommitOptions, CommitOutput};
@@ -389,15 +390,6 @@ fn encode_context(gc: &GroupContext<'_>) -> Result<Buf<MAX_GROUP_CONTEXT_LEN>> {
         .map_err(|_| Error::CapacityExceeded { what: "group context" })?;
     buf.set_len(n)?;
     Ok(buf)
-}
-
-/// `e`, with a `BufferTooSmall` from writing at offset `at` of the
-/// caller's buffer made to count the whole buffer.
-fn at_offset(e: Error, at: usize) -> Error {
-    match e {
-        Error::BufferTooSmall { needed } => Error::BufferTooSmall { needed: at + needed },
-        e => e,
-    }
 }
 
 /// Encodes `Extension extensions<V>` into a fixed buffer.

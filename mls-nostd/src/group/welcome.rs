@@ -3,20 +3,20 @@
 
 use super::epoch::psk_secret;
 use super::proposals::MAX_PSKS;
-use super::{Group, PskStore, Status, encode_context, encode_extensions, leaf_check};
+use super::state::FirstEpoch;
+use super::{Group, PskStore, Status, encode_context};
 use crate::codec::{Decode, Encode, Writer, varint_len};
 use crate::crypto::labels::{decrypt_with_label, encrypt_context_len, encrypt_with_label, sign_with_label};
-use crate::crypto::{AEAD_TAG_LEN, Bytes, CipherSuite, CryptoRng, HashOutput, Secret, SignaturePrivateKey, ct_eq};
+use crate::crypto::{AEAD_TAG_LEN, CipherSuite, CryptoRng, HashOutput, Secret, ct_eq};
 use crate::error::{Error, Result};
-use crate::extension::{self, ExternalPub, extension_type};
+use crate::extension::{ExternalPub, extension_type};
 use crate::framing::MlsMessage;
 use crate::group_context::GroupContext;
 use crate::key_package::{KeyPackage, KeyPackageKeys};
 use crate::key_schedule::{epoch_secrets, welcome_key_nonce, welcome_secret};
 use crate::psk::{PreSharedKeyId, Psk, ResumptionPskUsage};
-use crate::secret_tree::SecretTree;
 use crate::transcript;
-use crate::tree::{NodeList, Now, TreeRead};
+use crate::tree::{Now, TreeRead};
 use crate::tree_math;
 use crate::treekem::PathKeys;
 use crate::welcome::{GroupInfo, GroupSecrets, Welcome};
@@ -349,34 +349,12 @@ where
         self.suite.aead_open(key.as_slice(), &nonce, &[], gi_plain, tag)?;
         let gi = GroupInfo::decode_exact(gi_plain)?;
         let gc = &gi.group_context;
-        if gc.cipher_suite != S::ID {
-            return Err(Error::UnsupportedCipherSuite(gc.cipher_suite));
-        }
         if branch_or_reinit > 0 && gc.epoch != 1 {
             return Err(Error::Malformed {
                 reason: "reinit or branch group not at epoch 1",
             });
         }
-
-        // The tree: from the extension or out of band, validated (§12.4.3.1).
-        let tree_bytes = extension::find(&gi.extensions, extension_type::RATCHET_TREE)
-            .or(ratchet_tree)
-            .ok_or(Error::Malformed {
-                reason: "no ratchet tree",
-            })?;
-        self.tree.import(&NodeList::decode_exact(tree_bytes)?)?;
-        let check = leaf_check(gc.group_id, now, self.config.max_lifetime, &gc.extensions);
-        self.tree.validate(&self.suite, &check)?;
-        if !ct_eq(&self.tree.tree_hash(&self.suite), gc.tree_hash) {
-            return Err(Error::InvalidTree {
-                reason: "tree hash differs from the GroupInfo's",
-            });
-        }
-        let signer = self
-            .tree
-            .leaf(gi.signer)
-            .ok_or(Error::LeafOutOfRange { leaf: gi.signer })?;
-        gi.verify(&self.suite, signer.signature_key)?;
+        self.import_group_info_tree(&gi, ratchet_tree, now)?;
         let own = self
             .tree
             .members()
@@ -403,7 +381,7 @@ where
 
         // Key schedule and confirmation tag.
         let context = encode_context(gc)?;
-        let mut secrets = epoch_secrets(&self.suite, gs.joiner_secret, psk.as_slice(), &context)?;
+        let secrets = epoch_secrets(&self.suite, gs.joiner_secret, psk.as_slice(), &context)?;
         let tag = transcript::confirmation_tag(
             &self.suite,
             secrets.confirmation_key.as_slice(),
@@ -415,34 +393,25 @@ where
         if self.suite.signature_public_key(signature_key)?.as_slice() != kp.leaf_node.signature_key {
             return Err(Error::InvalidKey);
         }
-        let group_id = Bytes::from_slice(gc.group_id).map_err(|_| Error::CapacityExceeded { what: "group id" })?;
-        let exts = encode_extensions(&gc.extensions)?;
-        self.secret_tree = SecretTree::empty();
-        self.secret_tree.reset(
-            &self.suite,
-            secrets.encryption_secret.as_slice(),
-            self.tree.width(),
-            self.config.secret_tree,
-        )?;
-        secrets.encryption_secret = Secret::empty();
-        self.status = Status::Active;
-        self.group_id = group_id;
-        self.epoch = gc.epoch;
-        self.extensions = exts;
-        self.confirmed_transcript_hash = HashOutput::from_slice(gc.confirmed_transcript_hash)?;
-        self.interim_transcript_hash =
-            transcript::interim_transcript_hash(&self.suite, gc.confirmed_transcript_hash, &tag);
-        self.confirmation_tag = tag;
-        self.own = own;
-        self.keys = path_keys;
-        self.signature_key = SignaturePrivateKey::from_slice(signature_key)?;
-        self.secrets = secrets;
-        self.past.iter_mut().for_each(|p| *p = super::PastEpoch::EMPTY);
-        self.proposals.clear();
-        self.pending = None;
-        self.pending_update = crate::crypto::HpkePrivateKey::empty();
-        self.bump();
-        Ok(())
+        let first = FirstEpoch {
+            group_id: gc.group_id,
+            epoch: gc.epoch,
+            extensions: &gc.extensions,
+            confirmed_transcript_hash: HashOutput::from_slice(gc.confirmed_transcript_hash)?,
+            interim_transcript_hash: transcript::interim_transcript_hash(
+                &self.suite,
+                gc.confirmed_transcript_hash,
+                &tag,
+            ),
+            confirmation_tag: tag,
+            own,
+            keys: path_keys,
+            signature_key,
+            secrets,
+            n_leaves: self.tree.width(),
+        };
+        // The tree is in place already.
+        self.install(first, |_| Ok(()))
     }
 }
 

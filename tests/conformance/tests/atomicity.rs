@@ -1014,6 +1014,7 @@ fn commit_into_small_buffers() {
                 Err(e) => panic!("{e:?}"),
             }
         };
+        assert_eq!(tries, 2, "{handshake:?}: the first `needed` was not enough");
         for c in [&mut alice, &mut bob, &mut carol] {
             assert_eq!(
                 c.process(&commit).unwrap(),
