@@ -5,7 +5,7 @@
 //! not change until the commit comes back from the Delivery Service: it is
 //! then applied like any other commit, with the secrets kept here.
 
-use super::epoch::{NextEpoch, next_epoch, psk_secret};
+use super::epoch::{NextEpoch, next_epoch};
 use super::persist::Outgoing;
 use super::proposals::ProposalStore;
 use super::proposals::{MAX_PSKS, resolve, stage};
@@ -236,18 +236,7 @@ where
         };
 
         // Sign, then compute the next epoch from the signature.
-        let psk = psk_secret(
-            &self.suite,
-            applied.psks.get(..applied.psk_len).unwrap_or_default(),
-            |gid, epoch| {
-                if gid == self.group_id.as_slice() {
-                    self.resumption_psk(epoch)
-                } else {
-                    None
-                }
-            },
-            psks,
-        )?;
+        let psk = self.commit_psk_secret(applied.psks.get(..applied.psk_len).unwrap_or_default(), psks)?;
         let framed = FramedContent {
             content: Content::Commit(Commit { proposals, path }),
             ..sizing

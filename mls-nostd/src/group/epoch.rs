@@ -12,6 +12,25 @@ use crate::key_schedule::{EpochSecrets, epoch_secrets, joiner_secret};
 use crate::psk::{PreSharedKeyId, Psk};
 use crate::transcript;
 
+impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> super::Group<S, L, B, K, P, N>
+where
+    S: CipherSuite,
+{
+    /// `psk_secret` of the PSKs a commit in this group names: resumption
+    /// PSKs of this group from its own epochs, the rest from `store`.
+    pub(super) fn commit_psk_secret(
+        &self,
+        ids: &[Option<PreSharedKeyId<'_>>],
+        store: &(impl PskStore + ?Sized),
+    ) -> Result<Secret> {
+        let own = |gid: &[u8], epoch| match gid == self.group_id.as_slice() {
+            true => self.resumption_psk(epoch),
+            false => None,
+        };
+        psk_secret(&self.suite, ids, own, store)
+    }
+}
+
 /// The next epoch, computed and not yet applied.
 pub(super) struct NextEpoch {
     pub confirmed: HashOutput,

@@ -6,7 +6,7 @@ use super::persist::Outgoing;
 use super::proposals::stage;
 use super::state::FirstEpoch;
 use super::welcome::{WelcomeParts, write_group_info};
-use super::{Group, Status, encode_context, leaf_check};
+use super::{Group, encode_context, leaf_check};
 use crate::codec::{Decode, List, Writer};
 use crate::commit::{Commit, ProposalOrRef};
 use crate::crypto::{CipherSuite, CryptoRng, HashOutput, Secret, Signature};
@@ -98,11 +98,7 @@ where
         work: &'w mut [u8],
     ) -> Result<Outgoing<&'w [u8]>> {
         let r = self.join_external_inner(join, now, rng, work);
-        if r.is_err() {
-            self.tree.clear();
-            self.status = Status::Empty;
-        }
-        r
+        self.empty_on_error(r)
     }
 
     fn join_external_inner<'w, R: CryptoRng>(

@@ -3,7 +3,7 @@
 //! proposal, or move to the epoch a commit starts. Nothing changes unless
 //! the message is accepted whole.
 
-use super::epoch::{NextEpoch, next_epoch, psk_secret};
+use super::epoch::{NextEpoch, next_epoch};
 use super::proposals::{check_proposal, proposal_ref, resolve, stage};
 use super::{Group, PskStore, Status, encode_context, encode_extensions, extensions_of, leaf_check};
 use crate::codec::{Decode, List};
@@ -373,18 +373,7 @@ where
         let view = applied.stage.view(&self.tree);
         let tree_hash = view.hash_of(&self.suite, view.root());
         let n_leaves = view.width();
-        let psk = psk_secret(
-            &self.suite,
-            applied.psks.get(..applied.psk_len).unwrap_or_default(),
-            |gid, epoch| {
-                if gid == self.group_id.as_slice() {
-                    self.resumption_psk(epoch)
-                } else {
-                    None
-                }
-            },
-            psks,
-        )?;
+        let psk = self.commit_psk_secret(applied.psks.get(..applied.psk_len).unwrap_or_default(), psks)?;
         let init = match applied.external_init {
             Some(kem_output) => {
                 let (external_priv, _) = external_key_pair(&self.suite, self.secrets.external_secret.as_slice())?;

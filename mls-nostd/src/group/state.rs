@@ -70,6 +70,16 @@ where
         gi.verify(&self.suite, signer.signature_key)
     }
 
+    /// `r`, after emptying the group if it is an error: a join that fails
+    /// part-way leaves no half-imported tree behind.
+    pub(super) fn empty_on_error<T>(&mut self, r: Result<T>) -> Result<T> {
+        if r.is_err() {
+            self.tree.clear();
+            self.status = Status::Empty;
+        }
+        r
+    }
+
     /// Replaces the whole state with `first`; `tree` puts the new ratchet
     /// tree in place. What can fail is done before anything changes, and
     /// `tree` must change nothing when it fails.
@@ -90,12 +100,9 @@ where
             self.config.secret_tree,
         )?;
         secrets.encryption_secret = Secret::empty();
-        if let Err(e) = tree(&mut self.tree) {
-            // The secret tree is already the new one's: leave no mix.
-            self.tree.clear();
-            self.status = Status::Empty;
-            return Err(e);
-        }
+        // The secret tree is already the new one's: leave no mix.
+        let r = tree(&mut self.tree);
+        self.empty_on_error(r)?;
         self.status = Status::Active;
         self.group_id = group_id;
         self.epoch = first.epoch;

@@ -4,7 +4,7 @@
 use super::epoch::psk_secret;
 use super::proposals::MAX_PSKS;
 use super::state::FirstEpoch;
-use super::{Group, PskStore, Status, encode_context};
+use super::{Group, PskStore, encode_context};
 use crate::codec::{Decode, Encode, Writer, varint_len};
 use crate::crypto::labels::{decrypt_with_label, encrypt_context_len, encrypt_with_label, sign_with_label};
 use crate::crypto::{AEAD_TAG_LEN, CipherSuite, CryptoRng, HashOutput, Secret, ct_eq};
@@ -267,11 +267,7 @@ where
             now,
             scratch,
         );
-        if r.is_err() {
-            self.tree.clear();
-            self.status = Status::Empty;
-        }
-        r
+        self.empty_on_error(r)
     }
 
     #[allow(clippy::too_many_arguments)]
