@@ -25,7 +25,7 @@ pub struct KeyPackage<'a> {
     pub signed_bytes: &'a [u8],
 }
 
-impl KeyPackage<'_> {
+impl<'a> KeyPackage<'a> {
     /// Writes `KeyPackageTBS`.
     pub fn encode_content(&self, w: &mut Writer<'_>) {
         w.u16(self.version);
@@ -44,6 +44,14 @@ impl KeyPackage<'_> {
         }
         let key = self.leaf_node.signature_key;
         labels::verify_with_label(suite, key, b"KeyPackageTBS", &[self.signed_bytes], self.signature)
+    }
+
+    /// Decodes `MLSMessage(KeyPackage)`, or a bare KeyPackage.
+    pub fn decode_message(bytes: &'a [u8]) -> crate::Result<Self> {
+        match crate::framing::MlsMessage::decode_exact(bytes) {
+            Ok(crate::framing::MlsMessage::KeyPackage(kp)) => Ok(kp),
+            _ => Self::decode_exact(bytes),
+        }
     }
 
     /// `KeyPackageRef`: `RefHash("MLS 1.0 KeyPackage Reference", KeyPackage)`

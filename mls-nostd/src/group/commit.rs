@@ -7,8 +7,8 @@
 
 use super::epoch::{NextEpoch, next_epoch};
 use super::persist::Outgoing;
-use super::proposals::ProposalStore;
 use super::proposals::{MAX_PSKS, resolve, stage};
+use super::proposals::{ProposalStore, StoredProposal};
 use super::welcome::{NewMember, WelcomeParts, welcome_bound, write_welcome};
 use super::{
     Group, HandshakeFormat, PendingCommit, PskStore, encode_context, encode_extensions, extensions_of, leaf_check,
@@ -33,8 +33,11 @@ pub const MAX_COMMIT_PROPOSALS: usize = 32;
 pub struct CommitOptions<'a> {
     /// New proposals from this member, carried by value.
     pub proposals: &'a [Proposal<'a>],
-    /// Also cover every proposal received this epoch, by reference (§12.4:
-    /// a committer SHOULD include them).
+    /// Also cover the proposals received this epoch, by reference (§12.4:
+    /// a committer SHOULD include them). Where two would touch one leaf
+    /// (§12.2), the latest Update of a leaf is taken, an Update of a leaf
+    /// being removed is left out, and one Remove per leaf is taken (one in
+    /// `proposals` first).
     pub include_stored: bool,
     /// Send an UpdatePath even when no proposal requires one.
     pub force_path: bool,
@@ -93,7 +96,9 @@ where
         let stored = self
             .proposals
             .iter()
-            .filter(|p| options.include_stored && usable(p.proposal, p.sender, self.own));
+            .enumerate()
+            .filter(|(i, p)| options.include_stored && chosen(&self.proposals, *i, p, options.proposals, self.own))
+            .map(|(_, p)| p);
         let items = stored
             .map(|p| ProposalOrRef::Reference(p.reference))
             .chain(options.proposals.iter().map(|p| ProposalOrRef::Proposal(*p)));
@@ -361,6 +366,43 @@ fn new_members<'a, const N: usize>(
             path_secret: created.and_then(|c| c.path_secret(lca)).map(Secret::as_slice),
         })
     })
+}
+
+/// Whether the stored proposal `p`, the `index`-th of `store`, goes in
+/// this member's commit beside the `new` ones. A commit may not hold two
+/// Updates or Removes of one leaf (§12.2), so: the latest Update of a leaf,
+/// none for a leaf being removed, one Remove per leaf (a new one first).
+fn chosen<const N: usize>(
+    store: &ProposalStore<N>,
+    index: usize,
+    p: &StoredProposal<'_>,
+    new: &[Proposal<'_>],
+    own: u32,
+) -> bool {
+    let removes = |leaf: u32, q: &Proposal<'_>| matches!(q, Proposal::Remove { removed } if *removed == leaf);
+    let stored_usable = || store.iter().filter(|q| usable(q.proposal, q.sender, own));
+    if !usable(p.proposal, p.sender, own) {
+        return false;
+    }
+    match (p.proposal, p.sender) {
+        (Proposal::Update { .. }, Sender::Member(leaf)) => {
+            let later_update = store
+                .iter()
+                .skip(index + 1)
+                .any(|q| matches!(q.proposal, Proposal::Update { .. }) && q.sender == p.sender);
+            let removed = new.iter().any(|q| removes(leaf, q)) || stored_usable().any(|q| removes(leaf, &q.proposal));
+            !later_update && !removed
+        }
+        (Proposal::Remove { removed }, _) => {
+            let earlier = store
+                .iter()
+                .take(index)
+                .filter(|q| usable(q.proposal, q.sender, own))
+                .any(|q| removes(removed, &q.proposal));
+            !earlier && !new.iter().any(|q| removes(removed, q))
+        }
+        _ => true,
+    }
 }
 
 /// Whether a stored proposal can go in this member's commit (§12.2: not

@@ -5,6 +5,7 @@ use crate::codec::Decode;
 use crate::crypto::{CipherSuite, CryptoRng, HashOutput, Secret};
 use crate::error::{Error, Result};
 use crate::extension::{self, Extensions};
+use crate::key_package::{KeyPackage, KeyPackageKeys};
 use crate::key_schedule::from_epoch_secret;
 use crate::transcript;
 use crate::tree::LeafNode;
@@ -14,6 +15,34 @@ impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N:
 where
     S: CipherSuite,
 {
+    /// Creates a one-member group (§11) as [`Self::create`] does, the
+    /// creator's leaf taken from its own `key_package` (an `MLSMessage` or
+    /// a bare KeyPackage) whose private keys are `keys` and
+    /// `signature_key`.
+    pub fn create_from_key_package<R: CryptoRng>(
+        &mut self,
+        group_id: &[u8],
+        key_package: &[u8],
+        keys: &KeyPackageKeys,
+        signature_key: &[u8],
+        extensions: Extensions<'_>,
+        rng: &mut R,
+    ) -> Result<()> {
+        let kp = KeyPackage::decode_message(key_package)?;
+        if kp.cipher_suite != S::ID {
+            return Err(Error::UnsupportedCipherSuite(kp.cipher_suite));
+        }
+        let encryption_key = keys.encryption_key.as_slice();
+        self.create(
+            group_id,
+            kp.leaf_node.raw,
+            encryption_key,
+            signature_key,
+            extensions,
+            rng,
+        )
+    }
+
     /// Creates a one-member group (§11) with `group_id` and GroupContext
     /// `extensions`, the creator at leaf 0 with the encoded `leaf_node`
     /// (for example the one of its own KeyPackage), whose private keys are

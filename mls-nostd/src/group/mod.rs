@@ -42,7 +42,7 @@ use crate::extension::{self, Extensions, RequiredCapabilities};
 use crate::group_context::GroupContext;
 use crate::key_schedule::EpochSecrets;
 use crate::secret_tree::{SecretTree, SecretTreeConfig};
-use crate::tree::{LeafCheck, Now, RatchetTree, TreeRead};
+use crate::tree::{LeafCheck, LeafNode, Now, RatchetTree, TreeRead};
 use crate::treekem::PathKeys;
 
 /// Longest group id accepted.
@@ -271,6 +271,17 @@ where
     /// The ratchet tree.
     pub fn tree(&self) -> &RatchetTree<L, B> {
         &self.tree
+    }
+
+    /// The members, by leaf index, with their LeafNodes (credential,
+    /// signature key, capabilities).
+    pub fn members(&self) -> impl Iterator<Item = (u32, LeafNode<'_>)> {
+        self.tree.members()
+    }
+
+    /// The LeafNode of the member at `leaf`, if that leaf is not blank.
+    pub fn member(&self, leaf: u32) -> Option<LeafNode<'_>> {
+        self.tree.leaf(leaf)
     }
 
     /// The current epoch's `epoch_authenticator` (§8.7).

@@ -285,10 +285,7 @@ where
         let MlsMessage::Welcome(w) = MlsMessage::decode_exact(welcome)? else {
             return Err(Error::WrongWireFormat);
         };
-        let kp = match MlsMessage::decode_exact(key_package) {
-            Ok(MlsMessage::KeyPackage(kp)) => kp,
-            _ => KeyPackage::decode_exact(key_package)?,
-        };
+        let kp = KeyPackage::decode_message(key_package)?;
         if w.cipher_suite != S::ID || kp.cipher_suite != S::ID {
             return Err(Error::UnsupportedCipherSuite(w.cipher_suite));
         }

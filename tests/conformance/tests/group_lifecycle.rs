@@ -1338,3 +1338,80 @@ fn limitation_resync_can_remove_anyone() {
     assert_eq!(identity, b"mallory");
     agree(&[&alice, &carol, &mallory]);
 }
+
+/// §12.2: a commit may not hold two Updates or Removes of one leaf. With
+/// `include_stored`, the committer takes the latest Update of a leaf,
+/// drops the Update of a leaf being removed, and takes one Remove per
+/// leaf; each member then agrees, and the updater holds the key of the
+/// Update taken (it could not decrypt the path otherwise).
+fn commit_chooses_among_stored<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) {
+    let config = GroupConfig {
+        handshake,
+        ..GroupConfig::new()
+    };
+    let mut alice = Client::new(suite, "alice", config, 7);
+    let mut bob = Client::new(suite, "bob", config, 7);
+    let mut carol = Client::new(suite, "carol", config, 7);
+    let mut dave = Client::new(suite, "dave", config, 7);
+    alice.create(b"choosing", &[]);
+    let kps: Vec<_> = [&mut bob, &mut carol, &mut dave]
+        .into_iter()
+        .map(|c| c.key_package())
+        .collect();
+    let adds: Vec<_> = kps.iter().map(|(kp, _)| add(kp)).collect();
+    let (commit, welcome) = alice.commit(
+        &CommitOptions {
+            proposals: &adds,
+            ..Default::default()
+        },
+        &(),
+    );
+    alice.process(&commit, &()).unwrap();
+    let welcome = welcome.unwrap();
+    for (c, (kp, keys)) in [&mut bob, &mut carol, &mut dave].into_iter().zip(&kps) {
+        c.join(&welcome, kp, keys, None, &()).unwrap();
+    }
+    agree(&[&alice, &bob, &carol, &dave]);
+
+    // Carol updates twice; Dave updates, and Bob and Alice both propose
+    // to remove him.
+    let mut proposals = vec![
+        carol.propose_update(b"first"),
+        carol.propose_update(b"second"),
+        dave.propose_update(b""),
+        bob.propose(&Proposal::Remove { removed: 3 }),
+    ];
+    for p in &proposals {
+        for c in [&mut alice, &mut bob, &mut carol, &mut dave] {
+            let _ = c.process(p, &());
+        }
+    }
+    proposals.push(alice.propose(&Proposal::Remove { removed: 3 }));
+    for c in [&mut bob, &mut carol, &mut dave] {
+        c.process(proposals.last().unwrap(), &()).unwrap();
+    }
+    let (commit, _) = alice.commit(&CommitOptions::default(), &());
+    if let MlsMessage::PublicMessage(pm) = MlsMessage::decode_exact(&commit).unwrap() {
+        let Content::Commit(c) = pm.content.content else {
+            panic!("not a commit")
+        };
+        assert_eq!(c.proposals.iter().count(), 2, "Carol's latest Update, one Remove");
+    }
+    assert_eq!(dave.process(&commit, &()), Ok(Ev::Removed(Sender::Member(0))));
+    for (c, own) in [(&mut alice, true), (&mut bob, false), (&mut carol, false)] {
+        assert_eq!(c.process(&commit, &()), Ok(committed(Sender::Member(0), 2, own)));
+    }
+    agree(&[&alice, &bob, &carol]);
+    let msg = carol.send(b"with my second key", b"");
+    assert_eq!(bob.process(&msg, &()), Ok(app(2, 2, b"with my second key", b"")));
+}
+
+#[test]
+fn commit_chooses_among_stored_private() {
+    commit_chooses_among_stored(Curve25519Aes128, HandshakeFormat::Private);
+}
+
+#[test]
+fn commit_chooses_among_stored_public() {
+    commit_chooses_among_stored(Curve25519Aes128, HandshakeFormat::Public);
+}
