@@ -8,7 +8,7 @@ use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, SignaturePrivateKey};
 use mls_nostd::framing::{MlsMessage, Sender};
 use mls_nostd::group::{CommitOptions, Event, Group, GroupConfig, Outgoing, Saved, Status};
 use mls_nostd::key_package::{self, KeyPackage, KeyPackageKeys, LeafTemplate};
-use mls_nostd::tree::{Capabilities, Lifetime, Now, TreeRead};
+use mls_nostd::tree::{Capabilities, Lifetime, Now};
 use rand_core::SeedableRng;
 
 use crate::ds::Envelope;
@@ -146,14 +146,11 @@ impl Member {
     /// KeyPackage as its leaf.
     pub fn create_group(&mut self, group_id: &[u8]) -> Result<()> {
         let (kp_bytes, keys) = self.key_package.take().ok_or("create_group: no KeyPackage")?;
-        let MlsMessage::KeyPackage(kp) = MlsMessage::decode_exact(&kp_bytes).context("decode own KeyPackage")? else {
-            return Err("own KeyPackage is not a KeyPackage".into());
-        };
         self.group
-            .create(
+            .create_from_key_package(
                 group_id,
-                kp.leaf_node.raw,
-                keys.encryption_key.as_slice(),
+                &kp_bytes,
+                &keys,
                 self.signature_key.as_slice(),
                 List::empty(),
                 &mut self.rng,
@@ -288,7 +285,6 @@ impl Member {
     /// in this member's ratchet tree.
     pub fn roster(&self) -> Vec<(u32, String)> {
         self.group
-            .tree()
             .members()
             .map(|(leaf, node)| (leaf, credential_identity(&node.credential)))
             .collect()
@@ -302,7 +298,7 @@ impl Member {
 
 /// The identity of member `leaf`, from its Basic credential.
 pub fn identity(group: &DemoGroup, leaf: u32) -> String {
-    match group.tree().leaf(leaf) {
+    match group.member(leaf) {
         Some(node) => credential_identity(&node.credential),
         None => format!("<blank leaf {leaf}>"),
     }

@@ -4,7 +4,6 @@
 use mls_nostd::Error;
 use mls_nostd::group::{CommitOptions, Group, Status};
 use mls_nostd::proposal::Proposal;
-use mls_nostd::tree::TreeRead;
 use rand_core::Rng;
 
 use crate::member::{DemoGroup, NOW, Received, SUITE, config, parse_key_package};
@@ -97,7 +96,7 @@ pub fn add(w: &mut World) -> Result<()> {
 
 /// Step 3: Application messages: encrypted, padded, with authenticated data.
 pub fn chat(w: &mut World) -> Result<()> {
-    heading("3. Application messages, with authenticated data, padded to 64 bytes");
+    heading("3. Application messages, with authenticated data, padded to a multiple of 64 bytes");
     println!("  (the aad travels in clear, bound to the message by its signature and the AEAD)");
     let messages = [
         ("Alice", "Welcome, everyone!", "chat#1"),
@@ -280,8 +279,7 @@ pub fn restart(w: &mut World) -> Result<()> {
 fn leaf_key(w: &World, viewer: &str, leaf: u32) -> Result<Vec<u8>> {
     let node = w[viewer]
         .group
-        .tree()
-        .leaf(leaf)
+        .member(leaf)
         .ok_or(format!("{viewer}: leaf {leaf} is blank"))?;
     Ok(node.encryption_key.to_vec())
 }
