@@ -119,6 +119,9 @@ pub enum Error {
     /// Proposals received this epoch must be committed before this member
     /// sends application data (§12.4).
     ProposalsPending,
+    /// A message this member sent itself, echoed back (other than a
+    /// commit, whose echo applies it): nothing to do, nothing changed.
+    OwnMessage,
     /// The capacity chosen at compile time is too small for this input.
     CapacityExceeded {
         /// Which bound was hit.
@@ -167,6 +170,7 @@ impl fmt::Display for Error {
             Error::NotSaved => f.write_str("state not saved before sending"),
             Error::NotActive => f.write_str("group not active"),
             Error::ProposalsPending => f.write_str("proposals must be committed before application data"),
+            Error::OwnMessage => f.write_str("own message echoed"),
             Error::CapacityExceeded { what } => write!(f, "capacity exceeded: {what}"),
         }
     }

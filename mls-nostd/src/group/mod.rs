@@ -41,6 +41,7 @@ use crate::error::{Error, Result};
 use crate::extension::{self, Extensions, RequiredCapabilities};
 use crate::group_context::GroupContext;
 use crate::key_schedule::EpochSecrets;
+use crate::proposal::ReInit;
 use crate::secret_tree::{SecretTree, SecretTreeConfig};
 use crate::tree::{LeafCheck, LeafNode, Now, RatchetTree, TreeRead};
 use crate::treekem::PathKeys;
@@ -114,6 +115,13 @@ pub trait PskStore {
     fn external(&self, psk_id: &[u8]) -> Option<&[u8]>;
     /// The resumption PSK of another group's epoch (for reinit and branch).
     fn resumption(&self, _group_id: &[u8], _epoch: u64) -> Option<&[u8]> {
+        None
+    }
+    /// The ReInit proposal of the commit that closed `group_id` and started
+    /// its `epoch` ([`Group::reinit`] of that group). A Welcome that
+    /// resumes it by a reinit PSK is accepted only if it matches (§11.2,
+    /// §12.4.3.1); without it, such a Welcome is refused.
+    fn reinit(&self, _group_id: &[u8], _epoch: u64) -> Option<ReInit<'_>> {
         None
     }
 }
@@ -251,6 +259,19 @@ where
     /// The group's status.
     pub fn status(&self) -> Status {
         self.status
+    }
+
+    /// The ReInit proposal that closed the group, when the status is
+    /// [`Status::ReInit`]: the parameters of the group that follows it
+    /// (§11.2).
+    pub fn reinit(&self) -> Option<ReInit<'_>> {
+        if self.status != Status::ReInit {
+            return None;
+        }
+        self.proposals.iter().find_map(|p| match p.proposal {
+            crate::proposal::Proposal::ReInit(r) => Some(r),
+            _ => None,
+        })
     }
 
     /// The group id.

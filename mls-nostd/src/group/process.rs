@@ -4,20 +4,20 @@
 //! the message is accepted whole.
 
 use super::epoch::{NextEpoch, next_epoch};
-use super::proposals::{check_proposal, proposal_ref, resolve, stage};
+use super::proposals::{MAX_REINIT_LEN, ProposalStore, check_proposal, proposal_ref, resolve, stage};
 use super::{Group, PskStore, Status, encode_context, encode_extensions, extensions_of, leaf_check};
-use crate::codec::{Decode, List};
+use crate::codec::{Decode, Encode, List};
 use crate::commit::{Commit, ProposalOrRef};
 use crate::crypto::{CipherSuite, Secret, ct_eq};
 use crate::error::{Error, Result};
 use crate::extension::{self, ExternalSender};
 use crate::framing::{
-    AuthenticatedContent, Content, KeyUse, MlsMessage, PrivateMessage, Sender, WireFormat, verify_content,
+    AuthenticatedContent, Content, ContentType, KeyUse, MlsMessage, PrivateMessage, Sender, WireFormat, verify_content,
 };
 use crate::group_context::GroupContext;
 use crate::key_schedule::{external_init_receiver, external_key_pair};
 use crate::proposal::Proposal;
-use crate::secret_tree::SecretTreeConfig;
+use crate::secret_tree::{ContentKind, SecretTreeConfig};
 use crate::tree::{Now, TreeRead};
 use crate::treekem::{PathKeys, check_path, decrypt_path, merge_path, scratch_len};
 
@@ -98,6 +98,9 @@ where
                 let gc = self.context_bytes()?;
                 let exts = self.extensions();
                 let (key, membership) = match (pm.content.sender, &pm.content.content) {
+                    (Sender::Member(l), c) if l == self.own && !matches!(c, Content::Commit(_)) => {
+                        return Err(Error::OwnMessage);
+                    }
                     (Sender::Member(l), _) => (self.member_key(l)?, Some(self.secrets.membership_key.as_slice())),
                     (Sender::External(i), Content::Proposal(p)) => {
                         use crate::proposal::proposal_type::*;
@@ -142,6 +145,9 @@ where
         }
         let sds = self.secrets.sender_data_secret.clone();
         let sd = pm.sender_data(&self.suite, sds.as_slice())?;
+        if sd.leaf_index == self.own && pm.content_type != ContentType::Commit {
+            return Err(Error::OwnMessage);
+        }
         // This member's own commit, echoed: read it with the key it kept.
         let d = match self.pending.as_ref().and_then(|p| p.key.as_ref()) {
             Some(key) if sd.leaf_index == self.own => pm.open_with(&self.suite, &sd, key, buf)?,
@@ -172,7 +178,18 @@ where
             .position(|p| p.epoch == Some(pm.epoch))
             .ok_or(Error::WrongEpoch { epoch: pm.epoch })?;
         let past = self.past.get(slot).ok_or(Error::WrongEpoch { epoch: pm.epoch })?;
-        let d = pm.decrypt(&self.suite, past.sender_data_secret.as_slice(), &past.secret_tree, buf)?;
+        if pm.content_type != ContentType::Application {
+            return Err(Error::WrongEpoch { epoch: pm.epoch });
+        }
+        let sd = pm.sender_data(&self.suite, past.sender_data_secret.as_slice())?;
+        if sd.leaf_index == self.own {
+            return Err(Error::OwnMessage);
+        }
+        let kind = ContentKind::Application;
+        let key = past
+            .secret_tree
+            .receive_key(&self.suite, sd.leaf_index, kind, sd.generation)?;
+        let d = pm.open_with(&self.suite, &sd, &key, buf)?;
         let Content::Application(data) = d.content.content.content else {
             return Err(Error::WrongEpoch { epoch: pm.epoch });
         };
@@ -310,6 +327,20 @@ where
                 let path = commit.path.as_ref().ok_or(Error::Malformed {
                     reason: "external commit without path",
                 })?;
+                // A resync removes the joiner's old leaf: the new leaf must
+                // carry the same credential (§12.4.3.2 leaves "acceptable
+                // identifiers" to the application; equality is this
+                // library's rule).
+                for p in commit.proposals.iter() {
+                    if let ProposalOrRef::Proposal(Proposal::Remove { removed }) = p {
+                        let old = self.tree.leaf(removed).ok_or(Error::LeafOutOfRange { leaf: removed })?;
+                        if old.credential != path.leaf_node.credential {
+                            return Err(Error::InvalidLeafNode {
+                                reason: "external commit removes a member with another credential",
+                            });
+                        }
+                    }
+                }
                 applied.stage.add_leaf(&self.tree, path.leaf_node.raw)?
             }
         };
@@ -407,16 +438,32 @@ where
         if n_leaves as usize > L {
             return Err(Error::CapacityExceeded { what: "leaves" });
         }
+        // A ReInit is kept (in the otherwise unused proposal store) so that
+        // the Welcome of the new group can be checked against it (§11.2).
+        let mut reinit = crate::codec::Buf::<MAX_REINIT_LEN>::new();
+        if let Some(r) = &applied.reinit {
+            let p = Proposal::ReInit(*r);
+            if ProposalStore::<N>::entry_len(0, sender, &p) > N {
+                return Err(Error::CapacityExceeded { what: "proposal store" });
+            }
+            let n = p
+                .encode_to(reinit.space())
+                .map_err(|_| Error::CapacityExceeded { what: "ReInit" })?;
+            reinit.set_len(n)?;
+        }
 
         // Accepted: apply. Nothing below fails on input.
         if let Some(k) = key_use {
             self.secret_tree.consume(&self.suite, k.leaf, k.kind, k.generation)?;
         }
         applied.stage.apply(&mut self.tree);
-        let reinit = applied.reinit.is_some();
         self.retire_epoch(old_context);
         self.enter_epoch(next, new_exts, keys, n_leaves)?;
-        self.status = if reinit { Status::ReInit } else { Status::Active };
+        self.status = Status::Active;
+        if !reinit.is_empty() {
+            self.status = Status::ReInit;
+            self.proposals.push(&[], sender, &Proposal::decode_exact(&reinit)?)?;
+        }
         self.bump();
         Ok(Event::Commit {
             sender,

@@ -12,6 +12,14 @@ use crate::proposal::{Proposal, ReInit, proposal_type};
 use crate::psk::{PreSharedKeyId, Psk, ResumptionPskUsage};
 use crate::tree::{LeafCheck, LeafContext, RatchetTree, Stage, TreeRead, check_leaf_unique, validate_leaf_node};
 
+/// Longest encoded ReInit proposal a member keeps after the commit that
+/// closes its group (§11.2).
+pub(super) const MAX_REINIT_LEN: usize = {
+    use super::{MAX_EXTENSIONS_LEN, MAX_GROUP_ID_LEN};
+    use crate::codec::varint_len;
+    2 + varint_len(MAX_GROUP_ID_LEN) + MAX_GROUP_ID_LEN + 4 + varint_len(MAX_EXTENSIONS_LEN) + MAX_EXTENSIONS_LEN
+};
+
 /// Largest number of PreSharedKey proposals in one commit.
 pub const MAX_PSKS: usize = 16;
 
@@ -89,11 +97,16 @@ impl<const N: usize> ProposalStore<N> {
     /// reference would fit, so that a sender can check before it takes a
     /// key to send the proposal.
     pub(super) fn has_room(&self, reference_len: usize, sender: Sender, proposal: &Proposal<'_>) -> bool {
+        self.len + Self::entry_len(reference_len, sender, proposal) <= N
+    }
+
+    /// Bytes [`Self::push`] takes for a proposal.
+    pub(super) fn entry_len(reference_len: usize, sender: Sender, proposal: &Proposal<'_>) -> usize {
         let mut w = Writer::counter();
         w.varint(reference_len);
         crate::codec::Encode::encode(&sender, &mut w);
         w.vec(|w| crate::codec::Encode::encode(proposal, w));
-        self.len + w.len() + reference_len <= N
+        w.len() + reference_len
     }
 
     /// Keeps a proposal; fails with `CapacityExceeded` when it does not fit.

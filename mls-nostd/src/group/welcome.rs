@@ -322,9 +322,20 @@ where
         // PSKs, then the GroupInfo (§8.4, §12.4.3.1).
         let mut ids = [None; MAX_PSKS];
         let mut branch_or_reinit = 0;
+        let mut resumed = None;
         for (slot, id) in ids.iter_mut().zip(gs.psks.iter()) {
-            if matches!(id.psk, Psk::Resumption { usage, .. } if usage != ResumptionPskUsage::Application) {
-                branch_or_reinit += 1;
+            if let Psk::Resumption {
+                usage,
+                psk_group_id,
+                psk_epoch,
+            } = id.psk
+            {
+                if usage != ResumptionPskUsage::Application {
+                    branch_or_reinit += 1;
+                }
+                if usage == ResumptionPskUsage::Reinit {
+                    resumed = Some((psk_group_id, psk_epoch));
+                }
             }
             *slot = Some(id);
         }
@@ -346,6 +357,20 @@ where
             return Err(Error::Malformed {
                 reason: "reinit or branch group not at epoch 1",
             });
+        }
+        // §12.4.3.1: a reinit group is the one its ReInit asked for.
+        if let Some((old_group, old_epoch)) = resumed {
+            let matches = psks.reinit(old_group, old_epoch).is_some_and(|r| {
+                r.group_id == gc.group_id
+                    && r.version == crate::MLS10
+                    && r.cipher_suite == gc.cipher_suite
+                    && r.extensions == gc.extensions
+            });
+            if !matches {
+                return Err(Error::Malformed {
+                    reason: "reinit Welcome that does not match the ReInit",
+                });
+            }
         }
         self.import_group_info_tree(&gi, ratchet_tree, now)?;
         let own = self

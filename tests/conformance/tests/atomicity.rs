@@ -11,86 +11,37 @@
 //! same pipeline re-signs and re-MACs the unmodified content and a copy of
 //! the victim accepts it: so each refusal comes from the one change.
 
+mod common;
+
 use chacha20::ChaCha20Rng;
+use common::{
+    Client, G, NOW, add, capabilities, encode, event, private, save, saved_epoch_authenticator, template,
+    two_member_group,
+};
 use mls_nostd::Error;
-use mls_nostd::codec::{Decode, Encode, List};
+use mls_nostd::codec::{Decode, List};
 use mls_nostd::commit::{Commit, ProposalOrRef};
-use mls_nostd::credential::Credential;
 use mls_nostd::crypto::labels::{decrypt_with_label, encrypt_context_len, encrypt_with_label};
 use mls_nostd::crypto::{
     AEAD_TAG_LEN, CipherSuite, Curve25519Aes128, Curve25519ChaCha, HashOutput, P256Aes128, Signature,
-    SignaturePrivateKey,
 };
 use mls_nostd::framing::{
     Content, FramedContent, FramedContentAuthData, MlsMessage, PrivateMessage, PublicMessage, Sender, membership_tag,
     protect_public,
 };
-use mls_nostd::group::{CommitOptions, Event, Group, GroupConfig, HandshakeFormat, KeyPackageKeys, Saved, Status};
-use mls_nostd::key_package::{KeyPackage, LeafTemplate, generate};
+use mls_nostd::group::{CommitOptions, Group, GroupConfig, HandshakeFormat, KeyPackageKeys, Status};
+use mls_nostd::key_package::KeyPackage;
 use mls_nostd::key_schedule::{welcome_key_nonce, welcome_secret};
 use mls_nostd::proposal::Proposal;
-use mls_nostd::tree::{Capabilities, LeafNode, LeafNodeSource, Lifetime, Now, TreeRead, sign_leaf_node};
+use mls_nostd::tree::{LeafNode, LeafNodeSource, TreeRead, sign_leaf_node};
 use mls_nostd::treekem::{HpkeCiphertext, UpdatePath};
 use mls_nostd::welcome::{EncryptedGroupSecrets, GroupInfo, GroupSecrets, Welcome};
 use rand_core::{Rng, SeedableRng};
-
-type G<S> = Group<S, 16, 1024, 16, 1, 16384>;
-
-const NOW: Now = Now::UnixSeconds(1_750_000_000);
-const LIFETIME: Lifetime = Lifetime {
-    not_before: 1_740_000_000,
-    not_after: 1_760_000_000,
-};
-static VERSIONS: [u16; 1] = [1];
-static SUITES: [u16; 3] = [1, 2, 3];
-static CREDENTIALS: [u16; 1] = [1];
-
-fn template(identity: &[u8]) -> LeafTemplate<'_> {
-    LeafTemplate {
-        credential: Credential::Basic { identity },
-        capabilities: Capabilities {
-            versions: List::from_slice(&VERSIONS),
-            cipher_suites: List::from_slice(&SUITES),
-            extensions: List::empty(),
-            proposals: List::empty(),
-            credentials: List::from_slice(&CREDENTIALS),
-        },
-        extensions: List::empty(),
-    }
-}
-
-fn encode(v: &impl Encode) -> Vec<u8> {
-    let mut out = vec![0u8; v.encoded_len()];
-    v.encode_to(&mut out).unwrap();
-    out
-}
-
-fn save<S: CipherSuite, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize>(
-    g: &Group<S, L, B, K, P, N>,
-) -> (Vec<u8>, Saved) {
-    let mut out = vec![0u8; g.saved_len()];
-    let saved = g.save(&mut out).unwrap();
-    (out, saved)
-}
-
-fn add(kp: &[u8]) -> Proposal<'_> {
-    match MlsMessage::decode_exact(kp).unwrap() {
-        MlsMessage::KeyPackage(key_package) => Proposal::Add { key_package },
-        other => panic!("not a KeyPackage: {other:?}"),
-    }
-}
 
 fn public(msg: &[u8]) -> PublicMessage<'_> {
     match MlsMessage::decode_exact(msg).unwrap() {
         MlsMessage::PublicMessage(pm) => pm,
         other => panic!("not a PublicMessage: {other:?}"),
-    }
-}
-
-fn private(msg: &[u8]) -> PrivateMessage<'_> {
-    match MlsMessage::decode_exact(msg).unwrap() {
-        MlsMessage::PrivateMessage(pm) => pm,
-        other => panic!("not a PrivateMessage: {other:?}"),
     }
 }
 
@@ -100,94 +51,20 @@ fn flip_last(v: &[u8]) -> Vec<u8> {
     v
 }
 
-/// What processing did, as text to compare.
-fn event(e: Event<'_>) -> String {
-    match e {
-        Event::Application {
-            sender, epoch, data, ..
-        } => format!(
-            "Application {{ sender: {sender}, epoch: {epoch}, data: {:?} }}",
-            String::from_utf8_lossy(data)
-        ),
-        other => format!("{other:?}"),
-    }
-}
-
-struct Client<S: CipherSuite> {
-    name: &'static str,
-    suite: S,
-    sk: SignaturePrivateKey,
-    rng: ChaCha20Rng,
-    group: Box<G<S>>,
-}
-
 impl<S: CipherSuite + Copy> Client<S> {
+    /// A client sending handshakes as `handshake`; its seed does not depend
+    /// on the handshake (variant 0). Its leaves list no extension types.
     fn new(suite: S, name: &'static str, handshake: HandshakeFormat) -> Self {
-        let mut seed = [0u8; 32];
-        seed[..name.len()].copy_from_slice(name.as_bytes());
-        seed[31] = S::ID as u8;
-        let mut rng = ChaCha20Rng::from_seed(seed);
-        let (sk, _) = suite.signature_key_pair(&mut rng);
         let config = GroupConfig {
             handshake,
             ..GroupConfig::new()
         };
-        Client {
-            name,
-            suite,
-            sk,
-            rng,
-            group: Box::new(Group::new(suite, config)),
-        }
+        Client::seeded(suite, name, config, 0, &[], common::LIFETIME)
     }
 
-    fn key_package(&mut self) -> (Vec<u8>, KeyPackageKeys) {
-        let mut out = vec![0u8; 2048];
-        let (n, keys) = generate(
-            &self.suite,
-            &mut self.rng,
-            self.sk.as_slice(),
-            &template(self.name.as_bytes()),
-            LIFETIME,
-            List::empty(),
-            &mut out,
-        )
-        .unwrap();
-        out.truncate(n);
-        (out, keys)
-    }
-
-    fn commit(&mut self, options: &CommitOptions<'_>) -> (Vec<u8>, Option<Vec<u8>>) {
-        let mut work = vec![0u8; 1 << 16];
-        let out = self.group.commit(options, &(), NOW, &mut self.rng, &mut work).unwrap();
-        let (_, saved) = save(&self.group);
-        let c = out.release(&saved).unwrap();
-        (c.commit.to_vec(), c.welcome.map(<[u8]>::to_vec))
-    }
-
-    fn send(&mut self, data: &[u8]) -> Vec<u8> {
-        let mut out = vec![0u8; data.len() + 1024];
-        let o = self.group.send(data, b"", &mut self.rng, &mut out).unwrap();
-        let (_, saved) = save(&self.group);
-        o.release(&saved).unwrap().to_vec()
-    }
-
-    fn propose(&mut self, p: &Proposal<'_>) -> Vec<u8> {
-        let mut out = vec![0u8; 4096];
-        let o = self.group.propose(p, b"", NOW, &mut self.rng, &mut out).unwrap();
-        let (_, saved) = save(&self.group);
-        o.release(&saved).unwrap().to_vec()
-    }
-
+    /// Processes `msg` (no PSKs); what it did, as text.
     fn process(&mut self, msg: &[u8]) -> Result<String, Error> {
-        let mut buf = vec![0u8; msg.len()];
-        self.group.process(msg, &(), NOW, &mut buf).map(event)
-    }
-
-    fn join(&mut self, welcome: &[u8], kp: &[u8], keys: &KeyPackageKeys) -> Result<(), Error> {
-        let mut scratch = vec![0u8; 2 * welcome.len() + 1024];
-        self.group
-            .join(welcome, kp, keys, self.sk.as_slice(), None, &(), NOW, &mut scratch)
+        self.process_as(msg, &(), event)
     }
 
     /// The encoded GroupContext of the current epoch, from a GroupInfo.
@@ -230,18 +107,8 @@ struct EpochKeys {
 }
 
 fn epoch_keys<S: CipherSuite + Copy>(c: &Client<S>) -> EpochKeys {
-    let (bytes, _) = save(&c.group);
+    let (bytes, at) = saved_epoch_authenticator(&c.group);
     let h = S::HASH_LEN;
-    let mut needle = vec![h as u8];
-    needle.extend_from_slice(c.group.epoch_authenticator());
-    let found: Vec<usize> = bytes
-        .windows(needle.len())
-        .enumerate()
-        .filter(|(_, w)| *w == needle)
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(found.len(), 1, "epoch authenticator not found once in the saved state");
-    let at = found[0];
     let item = |i: usize| -> (&[u8], usize) {
         let len = bytes[i] as usize;
         assert!(len < 64);
@@ -399,31 +266,20 @@ fn atomicity<S: CipherSuite + Copy>(suite: S) {
     let mut rng = ChaCha20Rng::from_seed([0xa7; 32]);
 
     // Alice creates the group and adds Bob (the victim) and Mallory.
-    let (kp, keys) = alice.key_package();
-    let MlsMessage::KeyPackage(k) = MlsMessage::decode_exact(&kp).unwrap() else {
-        panic!()
-    };
-    alice
-        .group
-        .create(
-            gid,
-            k.leaf_node.raw,
-            keys.encryption_key.as_slice(),
-            alice.sk.as_slice(),
-            List::empty(),
-            &mut alice.rng,
-        )
-        .unwrap();
+    alice.create(gid, &[]);
     let (bob_kp, bob_keys) = bob.key_package();
     let (mal_kp, mal_keys) = mallory.key_package();
-    let (commit, welcome) = alice.commit(&CommitOptions {
-        proposals: &[add(&bob_kp), add(&mal_kp)],
-        ..Default::default()
-    });
+    let (commit, welcome) = alice.commit(
+        &CommitOptions {
+            proposals: &[add(&bob_kp), add(&mal_kp)],
+            ..Default::default()
+        },
+        &(),
+    );
     alice.process(&commit).unwrap();
     let welcome = welcome.unwrap();
-    bob.join(&welcome, &bob_kp, &bob_keys).unwrap();
-    mallory.join(&welcome, &mal_kp, &mal_keys).unwrap();
+    bob.join(&welcome, &bob_kp, &bob_keys, None, &()).unwrap();
+    mallory.join(&welcome, &mal_kp, &mal_keys, None, &()).unwrap();
     assert_eq!(bob.group.epoch(), 1);
 
     let context = mallory.context();
@@ -494,11 +350,14 @@ fn atomicity<S: CipherSuite + Copy>(suite: S) {
     assert_eq!(alice.process(&p).unwrap(), "Proposal { sender: Member(2) }");
 
     // ---- A commit from Mallory removing Alice (a PublicMessage) ----
-    let (c, _) = mallory.commit(&CommitOptions {
-        proposals: &[Proposal::Remove { removed: 0 }],
-        include_stored: false,
-        ..Default::default()
-    });
+    let (c, _) = mallory.commit(
+        &CommitOptions {
+            proposals: &[Proposal::Remove { removed: 0 }],
+            include_stored: false,
+            ..Default::default()
+        },
+        &(),
+    );
     let cm = public(&c);
     let commit = commit_of(&cm);
     let ctag = cm.auth.confirmation_tag.unwrap();
@@ -674,7 +533,7 @@ fn atomicity<S: CipherSuite + Copy>(suite: S) {
     );
 
     // ---- Mallory's real commit: Zed's Add by reference, with a Welcome ----
-    let (f, welcome) = mallory.commit(&CommitOptions::default());
+    let (f, welcome) = mallory.commit(&CommitOptions::default(), &());
     let fm = public(&f);
     let fc = commit_of(&fm);
     let refs: Vec<ProposalOrRef<'_>> = fc.proposals.iter().collect();
@@ -730,10 +589,16 @@ fn atomicity<S: CipherSuite + Copy>(suite: S) {
         ..w
     }));
     let (before, _) = save(&zed.group);
-    assert_eq!(zed.join(&broken, &zed_kp, &zed_keys), Err(Error::DecryptionFailed));
+    assert_eq!(
+        zed.join(&broken, &zed_kp, &zed_keys, None, &()),
+        Err(Error::DecryptionFailed)
+    );
     assert_eq!(zed.group.status(), Status::Empty);
     assert!(save(&zed.group).0 == before, "a failed join changed the state");
-    assert_eq!(zed.join(&tampered, &zed_kp, &zed_keys), Err(Error::InvalidSignature));
+    assert_eq!(
+        zed.join(&tampered, &zed_kp, &zed_keys, None, &()),
+        Err(Error::InvalidSignature)
+    );
     assert_eq!(zed.group.status(), Status::Empty);
     assert!(save(&zed.group).0 == before, "a failed join changed the state");
 
@@ -750,7 +615,7 @@ fn atomicity<S: CipherSuite + Copy>(suite: S) {
         mallory.process(&f).unwrap(),
         "Commit { sender: Member(2), epoch: 2, own: true }"
     );
-    zed.join(&welcome, &zed_kp, &zed_keys).unwrap();
+    zed.join(&welcome, &zed_kp, &zed_keys, None, &()).unwrap();
     for c in [&alice, &mallory, &zed] {
         assert_eq!(c.group.epoch_authenticator(), bob.group.epoch_authenticator());
     }
@@ -758,7 +623,7 @@ fn atomicity<S: CipherSuite + Copy>(suite: S) {
     assert_eq!(refuse(&mut bob.group, &f), Error::WrongEpoch { epoch: 1 });
 
     // ---- PrivateMessages from Alice, epoch 2 ----
-    let a = alice.send(b"to be tampered with");
+    let a = alice.send(b"to be tampered with", b"");
     let pa = private(&a);
     let sd_keys = epoch_keys(&alice);
     let sd = pa.sender_data(&suite, &sd_keys.sender_data).unwrap();
@@ -802,7 +667,7 @@ fn atomicity<S: CipherSuite + Copy>(suite: S) {
     }
 
     // A commit sent as a PrivateMessage, its ciphertext tampered with.
-    let (c2, _) = alice.commit(&CommitOptions::default());
+    let (c2, _) = alice.commit(&CommitOptions::default(), &());
     let pc = private(&c2);
     let ct = flip_last(pc.ciphertext);
     let m = encode(&MlsMessage::PrivateMessage(PrivateMessage { ciphertext: &ct, ..pc }));
@@ -847,28 +712,7 @@ fn malformed_and_unauthorised_messages_suite3() {
 fn pair<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) -> (Client<S>, Client<S>) {
     let mut alice = Client::new(suite, "alice", handshake);
     let mut bob = Client::new(suite, "bob", handshake);
-    let (kp, keys) = alice.key_package();
-    let MlsMessage::KeyPackage(k) = MlsMessage::decode_exact(&kp).unwrap() else {
-        panic!()
-    };
-    alice
-        .group
-        .create(
-            b"pair",
-            k.leaf_node.raw,
-            keys.encryption_key.as_slice(),
-            alice.sk.as_slice(),
-            List::empty(),
-            &mut alice.rng,
-        )
-        .unwrap();
-    let (bob_kp, bob_keys) = bob.key_package();
-    let (commit, welcome) = alice.commit(&CommitOptions {
-        proposals: &[add(&bob_kp)],
-        ..Default::default()
-    });
-    alice.process(&commit).unwrap();
-    bob.join(&welcome.unwrap(), &bob_kp, &bob_keys).unwrap();
+    two_member_group(&mut alice, &mut bob, b"pair");
     (alice, bob)
 }
 
@@ -975,7 +819,7 @@ fn commit_into_small_buffers() {
             alice.process(&commit).unwrap(),
             "Commit { sender: Member(0), epoch: 2, own: true }"
         );
-        carol.join(&welcome, &carol_kp, &carol_keys).unwrap();
+        carol.join(&welcome, &carol_kp, &carol_keys, None, &()).unwrap();
         assert_eq!(carol.group.epoch_authenticator(), bob.group.epoch_authenticator());
         assert_eq!(alice.group.epoch_authenticator(), bob.group.epoch_authenticator());
 
@@ -988,7 +832,7 @@ fn commit_into_small_buffers() {
         let join = mls_nostd::group::ExternalJoin {
             group_info: &gi[..n],
             ratchet_tree: None,
-            template: template(identity),
+            template: template(identity, capabilities(dave.extensions)),
             signature_key: dave.sk.as_slice(),
             resync: None,
             authenticated_data: b"",
@@ -1035,10 +879,13 @@ fn a_commit_beyond_capacity_changes_nothing() {
     let mut small: Box<Group<Curve25519Aes128, 4, 1024, 16, 1, 4096>> = Box::new(Group::new(suite, GroupConfig::new()));
     let mut tiny = Client::new(suite, "tiny", HandshakeFormat::Private);
     let (kp, keys) = tiny.key_package();
-    let (commit, welcome) = alice.commit(&CommitOptions {
-        proposals: &[add(&kp)],
-        ..Default::default()
-    });
+    let (commit, welcome) = alice.commit(
+        &CommitOptions {
+            proposals: &[add(&kp)],
+            ..Default::default()
+        },
+        &(),
+    );
     alice.process(&commit).unwrap();
     bob.process(&commit).unwrap();
     let welcome = welcome.unwrap();
@@ -1051,10 +898,13 @@ fn a_commit_beyond_capacity_changes_nothing() {
     for (name, fits) in [("d", true), ("e", false)] {
         let mut c = Client::new(suite, name, HandshakeFormat::Private);
         let (kp, _) = c.key_package();
-        let (commit, _) = alice.commit(&CommitOptions {
-            proposals: &[add(&kp)],
-            ..Default::default()
-        });
+        let (commit, _) = alice.commit(
+            &CommitOptions {
+                proposals: &[add(&kp)],
+                ..Default::default()
+            },
+            &(),
+        );
         bob.process(&commit).unwrap();
         alice.process(&commit).unwrap();
         let mut buf = vec![0u8; commit.len()];
@@ -1120,7 +970,7 @@ fn commit_to_an_unusable_init_key<S: CipherSuite + Copy>(suite: S) {
             "{handshake:?}: the failed commit changed the state"
         );
         // The group goes on: the next message uses the first generation.
-        let msg = alice.send(b"still here");
+        let msg = alice.send(b"still here", b"");
         assert_eq!(
             bob.process(&msg).unwrap(),
             "Application { sender: 0, epoch: 1, data: \"still here\" }"

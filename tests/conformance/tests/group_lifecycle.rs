@@ -23,31 +23,27 @@
 //! - `limitation_*`: behaviour the report lists as not supported; each
 //!   test shows what happens today.
 
+mod common;
+
 use chacha20::ChaCha20Rng;
+use common::{Client, G, NOW, NOW_SECS, add, capabilities, encode, save, template};
 use mls_nostd::Error;
-use mls_nostd::codec::{Decode, Encode, List};
+use mls_nostd::codec::{Decode, List};
 use mls_nostd::commit::ProposalOrRef;
 use mls_nostd::credential::Credential;
-use mls_nostd::crypto::{
-    CipherSuite, Curve25519Aes128, Curve25519ChaCha, HashOutput, P256Aes128, Signature, SignaturePrivateKey,
-};
+use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, Curve25519ChaCha, HashOutput, P256Aes128, Signature};
 use mls_nostd::extension::{Extension, ExternalSender, extension_type};
 use mls_nostd::framing::{Content, FramedContent, MlsMessage, Sender, protect_public};
 use mls_nostd::group::{
-    CommitOptions, Event, ExternalJoin, Group, GroupConfig, HandshakeFormat, KeyPackageKeys, PskStore, Saved, Status,
+    CommitOptions, Event, ExternalJoin, Group, GroupConfig, HandshakeFormat, KeyPackageKeys, PskStore, Status,
 };
-use mls_nostd::key_package::{LeafTemplate, generate};
 use mls_nostd::proposal::{Proposal, ReInit};
 use mls_nostd::psk::{PreSharedKeyId, Psk, ResumptionPskUsage};
-use mls_nostd::tree::{Capabilities, Lifetime, Now, TreeRead};
+use mls_nostd::tree::{Lifetime, TreeRead};
 use rand_core::{Rng, SeedableRng};
 
-/// Sixteen leaves are plenty here; leaves up to 1 KiB (P-256 keys).
-type G<S> = Group<S, 16, 1024, 16, 1, 16384>;
-
-/// A fixed "now", with every lifetime around it: lifetimes are checked.
-const NOW_SECS: u64 = 1_750_000_000;
-const NOW: Now = Now::UnixSeconds(NOW_SECS);
+/// The KeyPackage lifetime here: from an hour before `NOW` to 90 days
+/// after (lifetimes are checked).
 const LIFETIME: Lifetime = Lifetime {
     not_before: NOW_SECS - 3600,
     not_after: NOW_SECS + 90 * 86400,
@@ -56,28 +52,7 @@ const LIFETIME: Lifetime = Lifetime {
 /// An application-defined GroupContext extension type, listed in every
 /// member's capabilities.
 const APP_EXT: u16 = 0xff0a;
-static VERSIONS: [u16; 1] = [1];
-static SUITES: [u16; 3] = [1, 2, 3];
 static EXTENSIONS: [u16; 1] = [APP_EXT];
-static CREDENTIALS: [u16; 1] = [1];
-
-fn capabilities() -> Capabilities<'static> {
-    Capabilities {
-        versions: List::from_slice(&VERSIONS),
-        cipher_suites: List::from_slice(&SUITES),
-        extensions: List::from_slice(&EXTENSIONS),
-        proposals: List::empty(),
-        credentials: List::from_slice(&CREDENTIALS),
-    }
-}
-
-fn template(identity: &[u8]) -> LeafTemplate<'_> {
-    LeafTemplate {
-        credential: Credential::Basic { identity },
-        capabilities: capabilities(),
-        extensions: List::empty(),
-    }
-}
 
 /// What processing a message did, owned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -137,6 +112,8 @@ struct Resumption<'a> {
     group_id: &'a [u8],
     epoch: u64,
     psk: &'a [u8],
+    /// The ReInit that closed the old group, for a reinit.
+    reinit: Option<ReInit<'a>>,
 }
 
 impl PskStore for Resumption<'_> {
@@ -146,27 +123,8 @@ impl PskStore for Resumption<'_> {
     fn resumption(&self, group_id: &[u8], epoch: u64) -> Option<&[u8]> {
         (group_id == self.group_id && epoch == self.epoch).then_some(self.psk)
     }
-}
-
-fn encode(v: &impl Encode) -> Vec<u8> {
-    let mut out = vec![0u8; v.encoded_len()];
-    let n = v.encode_to(&mut out).unwrap();
-    assert_eq!(n, out.len());
-    out
-}
-
-fn save<S: CipherSuite>(g: &G<S>) -> (Vec<u8>, Saved) {
-    let mut out = vec![0u8; g.saved_len()];
-    let saved = g.save(&mut out).unwrap();
-    assert_eq!(saved.len(), out.len());
-    (out, saved)
-}
-
-/// An Add proposal for the KeyPackage in `kp` (an `MLSMessage`).
-fn add(kp: &[u8]) -> Proposal<'_> {
-    match MlsMessage::decode_exact(kp).unwrap() {
-        MlsMessage::KeyPackage(key_package) => Proposal::Add { key_package },
-        other => panic!("not a KeyPackage: {other:?}"),
+    fn reinit(&self, group_id: &[u8], epoch: u64) -> Option<ReInit<'_>> {
+        self.reinit.filter(|_| group_id == self.group_id && epoch == self.epoch)
     }
 }
 
@@ -174,88 +132,11 @@ fn wire_format(msg: &[u8]) -> mls_nostd::framing::WireFormat {
     MlsMessage::decode_exact(msg).unwrap().wire_format()
 }
 
-/// One client: its signature key, its RNG and its one group.
-struct Client<S: CipherSuite> {
-    name: &'static str,
-    suite: S,
-    config: GroupConfig,
-    sk: SignaturePrivateKey,
-    rng: ChaCha20Rng,
-    group: Box<G<S>>,
-}
-
 impl<S: CipherSuite + Copy> Client<S> {
+    /// A client with `config`, `variant` in its seed, and leaves that list
+    /// `APP_EXT` and have this file's `LIFETIME`.
     fn new(suite: S, name: &'static str, config: GroupConfig, variant: u8) -> Self {
-        let mut seed = [0u8; 32];
-        seed[..name.len()].copy_from_slice(name.as_bytes());
-        seed[30] = variant;
-        seed[31] = S::ID as u8;
-        let mut rng = ChaCha20Rng::from_seed(seed);
-        let (sk, _) = suite.signature_key_pair(&mut rng);
-        Client {
-            name,
-            suite,
-            config,
-            sk,
-            rng,
-            group: Box::new(Group::new(suite, config)),
-        }
-    }
-
-    fn key_package(&mut self) -> (Vec<u8>, KeyPackageKeys) {
-        let mut out = vec![0u8; 2048];
-        let (n, keys) = generate(
-            &self.suite,
-            &mut self.rng,
-            self.sk.as_slice(),
-            &template(self.name.as_bytes()),
-            LIFETIME,
-            List::empty(),
-            &mut out,
-        )
-        .unwrap();
-        out.truncate(n);
-        (out, keys)
-    }
-
-    fn create(&mut self, group_id: &[u8], extensions: &[Extension<'_>]) {
-        let (kp, keys) = self.key_package();
-        let MlsMessage::KeyPackage(k) = MlsMessage::decode_exact(&kp).unwrap() else {
-            panic!("not a KeyPackage")
-        };
-        self.group
-            .create(
-                group_id,
-                k.leaf_node.raw,
-                keys.encryption_key.as_slice(),
-                self.sk.as_slice(),
-                List::from_slice(extensions),
-                &mut self.rng,
-            )
-            .unwrap();
-    }
-
-    /// Commits, saves, and returns the released commit and Welcome.
-    fn commit(&mut self, options: &CommitOptions<'_>, psks: &(impl PskStore + ?Sized)) -> (Vec<u8>, Option<Vec<u8>>) {
-        let mut work = vec![0u8; 1 << 16];
-        let out = self.group.commit(options, psks, NOW, &mut self.rng, &mut work).unwrap();
-        let (_, saved) = save(&self.group);
-        let c = out.release(&saved).unwrap();
-        (c.commit.to_vec(), c.welcome.map(<[u8]>::to_vec))
-    }
-
-    fn send(&mut self, data: &[u8], aad: &[u8]) -> Vec<u8> {
-        let mut out = vec![0u8; data.len() + aad.len() + 1024];
-        let o = self.group.send(data, aad, &mut self.rng, &mut out).unwrap();
-        let (_, saved) = save(&self.group);
-        o.release(&saved).unwrap().to_vec()
-    }
-
-    fn propose(&mut self, p: &Proposal<'_>) -> Vec<u8> {
-        let mut out = vec![0u8; 4096];
-        let o = self.group.propose(p, b"", NOW, &mut self.rng, &mut out).unwrap();
-        let (_, saved) = save(&self.group);
-        o.release(&saved).unwrap().to_vec()
+        Client::seeded(suite, name, config, variant, &EXTENSIONS, LIFETIME)
     }
 
     fn propose_update(&mut self, aad: &[u8]) -> Vec<u8> {
@@ -266,21 +147,7 @@ impl<S: CipherSuite + Copy> Client<S> {
     }
 
     fn process(&mut self, msg: &[u8], psks: &(impl PskStore + ?Sized)) -> Result<Ev, Error> {
-        let mut buf = vec![0u8; msg.len()];
-        self.group.process(msg, psks, NOW, &mut buf).map(Ev::from)
-    }
-
-    fn join(
-        &mut self,
-        welcome: &[u8],
-        kp: &[u8],
-        keys: &KeyPackageKeys,
-        tree: Option<&[u8]>,
-        psks: &(impl PskStore + ?Sized),
-    ) -> Result<(), Error> {
-        let mut scratch = vec![0u8; 2 * welcome.len() + 1024];
-        self.group
-            .join(welcome, kp, keys, self.sk.as_slice(), tree, psks, NOW, &mut scratch)
+        self.process_as(msg, psks, |e| Ev::from(e))
     }
 
     fn join_external(&mut self, group_info: &[u8], tree: Option<&[u8]>, resync: Option<u32>) -> Vec<u8> {
@@ -288,7 +155,7 @@ impl<S: CipherSuite + Copy> Client<S> {
         let join = ExternalJoin {
             group_info,
             ratchet_tree: tree,
-            template: template(identity),
+            template: template(identity, capabilities(self.extensions)),
             signature_key: self.sk.as_slice(),
             resync,
             authenticated_data: b"external join",
@@ -772,13 +639,8 @@ fn lifecycle<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) {
     for c in [&mut alice, &mut erin] {
         assert_eq!(c.process(&frank_commit, &()), Err(Error::WrongEpoch { epoch: 8 }));
     }
-    // Frank's own stale commit: as a PrivateMessage, its key was erased
-    // when he sent it.
-    let own_stale = match handshake {
-        HandshakeFormat::Public => Error::WrongEpoch { epoch: 8 },
-        HandshakeFormat::Private => Error::GenerationConsumed { generation: 0 },
-    };
-    assert_eq!(frank.process(&frank_commit, &()), Err(own_stale));
+    // Frank's own stale commit is of a past epoch, like anyone's.
+    assert_eq!(frank.process(&frank_commit, &()), Err(Error::WrongEpoch { epoch: 8 }));
     // Epoch 7 is now two epochs back: beyond PAST = 1.
     assert_eq!(gina.process(&later, &()), Err(Error::WrongEpoch { epoch: 7 }));
 
@@ -926,10 +788,14 @@ fn reinit_into_another_suite() {
     }
     assert_eq!(bob.group.epoch_authenticator(), alice.group.epoch_authenticator());
     assert_eq!(carol.group.epoch_authenticator(), alice.group.epoch_authenticator());
-    // The closed group saves and restores as closed.
+    // The closed group saves and restores as closed, with its ReInit.
+    let Proposal::ReInit(asked) = reinit else {
+        unreachable!()
+    };
     for c in [&mut alice, &mut bob, &mut carol] {
         c.reload();
         assert_eq!(c.group.status(), Status::ReInit);
+        assert_eq!(c.group.reinit(), Some(asked), "{}", c.name);
     }
     let psk = alice.group.resumption_psk(2).unwrap().to_vec();
     assert_eq!(bob.group.resumption_psk(2), Some(&psk[..]));
@@ -946,6 +812,7 @@ fn reinit_into_another_suite() {
         group_id: old_gid,
         epoch: 2,
         psk: &psk,
+        reinit: bob.group.reinit(),
     };
     alice3.create(new_gid, &[]);
     let (b_kp, b_keys) = bob3.key_package();
@@ -982,14 +849,19 @@ fn reinit_into_another_suite() {
     );
     assert_eq!(bob3.group.status(), Status::Empty);
     let wrong = [0u8; 32];
-    let wrong_store = Resumption {
-        group_id: old_gid,
-        epoch: 2,
-        psk: &wrong,
-    };
+    let wrong_store = Resumption { psk: &wrong, ..store };
     assert_eq!(
         bob3.join(&welcome, &b_kp, &b_keys, None, &wrong_store),
         Err(Error::DecryptionFailed)
+    );
+    assert_eq!(bob3.group.status(), Status::Empty);
+    // With the PSK but not the ReInit it follows, no join either.
+    let unknown = Resumption { reinit: None, ..store };
+    assert_eq!(
+        bob3.join(&welcome, &b_kp, &b_keys, None, &unknown),
+        Err(Error::Malformed {
+            reason: "reinit Welcome that does not match the ReInit",
+        })
     );
     assert_eq!(bob3.group.status(), Status::Empty);
     bob3.join(&welcome, &b_kp, &b_keys, None, &store).unwrap();
@@ -1001,10 +873,10 @@ fn reinit_into_another_suite() {
         assert_eq!(c.process(&m, &()), Ok(app(2, 1, b"in the new group", b"")));
     }
 
-    // LIMITATION (reported): §12.4.3.1 asks a joiner to check that a group
-    // started with a reinit PSK matches the ReInit (group id, version,
-    // suite, extensions). `join` does not: a Welcome into a suite-1 group
-    // with another id, carrying the same reinit PSK, is accepted too.
+    // §12.4.3.1: the joiner checks that a group started with a reinit PSK
+    // is the one the ReInit asked for (group id, version, suite,
+    // extensions). A Welcome into a suite-1 group with another id,
+    // carrying the same reinit PSK, is refused.
     let (mut alice1, mut bob1) = (Client::new(s1, "alice", config, 10), Client::new(s1, "bob", config, 10));
     alice1.create(b"not the reinit group", &[]);
     let (kp, keys) = bob1.key_package();
@@ -1019,8 +891,12 @@ fn reinit_into_another_suite() {
         alice1.process(&commit, &store),
         Ok(committed(Sender::Member(0), 1, true))
     );
-    assert_eq!(bob1.join(&welcome.unwrap(), &kp, &keys, None, &store), Ok(()));
-    assert_eq!(bob1.group.group_id(), b"not the reinit group");
+    let refused = Err(Error::Malformed {
+        reason: "reinit Welcome that does not match the ReInit",
+    });
+    let welcome = welcome.unwrap();
+    assert_eq!(bob1.join(&welcome, &kp, &keys, None, &store), refused);
+    assert_eq!(bob1.group.status(), Status::Empty);
 }
 
 /// §11.3: a subgroup branched from a live group with a branch resumption
@@ -1040,6 +916,7 @@ fn branch<S: CipherSuite + Copy>(suite: S) {
         group_id: old_gid,
         epoch: e,
         psk: &psk,
+        reinit: None,
     };
     let mut rng = ChaCha20Rng::from_seed([4; 32]);
     let nonce = psk_nonce::<S>(&mut rng);
@@ -1304,14 +1181,14 @@ fn random_history_suite2_private() {
     random_history(P256Aes128, HandshakeFormat::Private, 3, 20);
 }
 
-/// LIMITATION (reported): §12.4.3.2 requires that the LeafNode of a resync
-/// external commit "present a set of identifiers that is acceptable to the
-/// application for the removed participant". The library has no hook for
-/// that identity check and `Event::Commit` does not say which leaf was
-/// removed, so whoever holds the GroupInfo can replace any member: here
-/// Mallory, under her own identity, removes Bob. The test shows it.
+/// §12.4.3.2: the LeafNode of a resync external commit must "present a set
+/// of identifiers that is acceptable to the application for the removed
+/// participant". The library's rule is equality of credentials: Mallory,
+/// under her own identity, cannot replace Bob (every member refuses, and
+/// nothing changes), while Bob, who lost his state and comes back with a
+/// new signature key but the same identity, can.
 #[test]
-fn limitation_resync_can_remove_anyone() {
+fn resync_keeps_the_removed_credential() {
     let suite = Curve25519Aes128;
     let config = GroupConfig::new();
     let (mut alice, mut bob, mut carol) = (
@@ -1324,6 +1201,25 @@ fn limitation_resync_can_remove_anyone() {
     let n = carol.group.group_info(true, &mut gi).unwrap();
     let mut mallory = Client::new(suite, "mallory", config, 1);
     let commit = mallory.join_external(&gi[..n], None, Some(1));
+    for c in [&mut alice, &mut bob, &mut carol] {
+        let (before, _) = save(&c.group);
+        assert_eq!(
+            c.process(&commit, &()),
+            Err(Error::InvalidLeafNode {
+                reason: "external commit removes a member with another credential"
+            }),
+            "{}",
+            c.name
+        );
+        assert!(
+            save(&c.group).0 == before,
+            "{}: a refused resync changed the state",
+            c.name
+        );
+    }
+    let mut new_bob = Client::new(suite, "bob", config, 2);
+    assert_ne!(new_bob.sk.as_slice(), bob.sk.as_slice());
+    let commit = new_bob.join_external(&gi[..n], None, Some(1));
     for c in [&mut alice, &mut carol] {
         assert_eq!(
             c.process(&commit, &()),
@@ -1331,12 +1227,46 @@ fn limitation_resync_can_remove_anyone() {
         );
     }
     assert_eq!(bob.process(&commit, &()), Ok(Ev::Removed(Sender::NewMemberCommit)));
-    assert_eq!(mallory.group.own_leaf(), 1);
-    let Credential::Basic { identity } = alice.group.tree().leaf(1).unwrap().credential else {
+    assert_eq!(new_bob.group.own_leaf(), 1);
+    let Credential::Basic { identity } = alice.group.member(1).unwrap().credential else {
         panic!()
     };
-    assert_eq!(identity, b"mallory");
-    agree(&[&alice, &carol, &mallory]);
+    assert_eq!(identity, b"bob");
+    agree(&[&alice, &carol, &new_bob]);
+}
+
+/// A member's own messages echoed back by the Delivery Service, other than
+/// commits: refused with `OwnMessage`, and nothing changes, whatever the
+/// wire format.
+#[test]
+fn own_echoes_change_nothing() {
+    let suite = Curve25519Aes128;
+    for handshake in [HandshakeFormat::Private, HandshakeFormat::Public] {
+        let config = GroupConfig {
+            handshake,
+            ..GroupConfig::new()
+        };
+        let (mut alice, mut bob, mut carol) = (
+            Client::new(suite, "alice", config, 3),
+            Client::new(suite, "bob", config, 3),
+            Client::new(suite, "carol", config, 3),
+        );
+        three_member_group(b"echoes", &mut alice, [&mut bob, &mut carol], &(), &[]);
+        let app_msg = bob.send(b"hello", b"");
+        let proposal = bob.propose(&Proposal::Remove { removed: 2 });
+        for m in [&app_msg, &proposal] {
+            let (before, _) = save(&bob.group);
+            assert_eq!(bob.process(m, &()), Err(Error::OwnMessage), "{handshake:?}");
+            assert!(save(&bob.group).0 == before);
+        }
+        // The others read both; Bob's proposal is committed as usual.
+        assert_eq!(alice.process(&app_msg, &()), Ok(app(1, 1, b"hello", b"")));
+        assert_eq!(alice.process(&proposal, &()), Ok(Ev::Proposal(Sender::Member(1))));
+        let (commit, _) = alice.commit(&CommitOptions::default(), &());
+        assert_eq!(bob.process(&commit, &()), Ok(committed(Sender::Member(0), 2, false)));
+        assert_eq!(alice.process(&commit, &()), Ok(committed(Sender::Member(0), 2, true)));
+        agree(&[&alice, &bob]);
+    }
 }
 
 /// §12.2: a commit may not hold two Updates or Removes of one leaf. With

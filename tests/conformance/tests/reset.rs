@@ -9,148 +9,34 @@
 //! the sender-data secret of the receiver's saved state, and the receiver
 //! also processes every message.
 
+mod common;
+
 use chacha20::ChaCha20Rng;
+use common::{Client, G, NOW, add, event, private, save, saved_epoch_authenticator, two_member_group};
 use mls_nostd::Error;
-use mls_nostd::codec::{Decode, List};
-use mls_nostd::credential::Credential;
-use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, Curve25519ChaCha, P256Aes128, SignaturePrivateKey};
-use mls_nostd::framing::{MlsMessage, PrivateMessage};
-use mls_nostd::group::{CommitOptions, Event, Group, GroupConfig, HandshakeFormat, KeyPackageKeys, Saved};
-use mls_nostd::key_package::{LeafTemplate, generate};
-use mls_nostd::proposal::Proposal;
-use mls_nostd::tree::{Capabilities, Lifetime, Now};
+use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, Curve25519ChaCha, P256Aes128};
+use mls_nostd::group::{CommitOptions, Group, GroupConfig, HandshakeFormat};
 use rand_core::{Rng, SeedableRng};
 use std::collections::HashSet;
-
-type G<S> = Group<S, 16, 1024, 16, 1, 16384>;
-
-const NOW: Now = Now::UnixSeconds(1_750_000_000);
-const LIFETIME: Lifetime = Lifetime {
-    not_before: 1_740_000_000,
-    not_after: 1_760_000_000,
-};
-static VERSIONS: [u16; 1] = [1];
-static SUITES: [u16; 3] = [1, 2, 3];
-static CREDENTIALS: [u16; 1] = [1];
-
-fn template(identity: &[u8]) -> LeafTemplate<'_> {
-    LeafTemplate {
-        credential: Credential::Basic { identity },
-        capabilities: Capabilities {
-            versions: List::from_slice(&VERSIONS),
-            cipher_suites: List::from_slice(&SUITES),
-            extensions: List::empty(),
-            proposals: List::empty(),
-            credentials: List::from_slice(&CREDENTIALS),
-        },
-        extensions: List::empty(),
-    }
-}
-
-fn save<S: CipherSuite>(g: &G<S>) -> (Vec<u8>, Saved) {
-    let mut out = vec![0u8; g.saved_len()];
-    let saved = g.save(&mut out).unwrap();
-    (out, saved)
-}
-
-fn add(kp: &[u8]) -> Proposal<'_> {
-    match MlsMessage::decode_exact(kp).unwrap() {
-        MlsMessage::KeyPackage(key_package) => Proposal::Add { key_package },
-        other => panic!("not a KeyPackage: {other:?}"),
-    }
-}
-
-fn private(msg: &[u8]) -> PrivateMessage<'_> {
-    match MlsMessage::decode_exact(msg).unwrap() {
-        MlsMessage::PrivateMessage(pm) => pm,
-        other => panic!("not a PrivateMessage: {other:?}"),
-    }
-}
-
-/// What processing did, as text to compare.
-fn event(e: Event<'_>) -> String {
-    match e {
-        Event::Application {
-            sender, epoch, data, ..
-        } => format!(
-            "Application {{ sender: {sender}, epoch: {epoch}, data: {:?} }}",
-            String::from_utf8_lossy(data)
-        ),
-        other => format!("{other:?}"),
-    }
-}
 
 fn application(sender: u32, epoch: u64, data: &str) -> String {
     format!("Application {{ sender: {sender}, epoch: {epoch}, data: {data:?} }}")
 }
 
-struct Client<S: CipherSuite> {
-    name: &'static str,
-    suite: S,
-    config: GroupConfig,
-    sk: SignaturePrivateKey,
-    rng: ChaCha20Rng,
-    group: Box<G<S>>,
-}
-
 impl<S: CipherSuite + Copy> Client<S> {
+    /// A client sending handshakes as `handshake`, which is also its seed's
+    /// variant byte. Its leaves list no extension types.
     fn new(suite: S, name: &'static str, handshake: HandshakeFormat) -> Self {
-        let mut seed = [0u8; 32];
-        seed[..name.len()].copy_from_slice(name.as_bytes());
-        seed[30] = handshake as u8;
-        seed[31] = S::ID as u8;
-        let mut rng = ChaCha20Rng::from_seed(seed);
-        let (sk, _) = suite.signature_key_pair(&mut rng);
         let config = GroupConfig {
             handshake,
             ..GroupConfig::new()
         };
-        Client {
-            name,
-            suite,
-            config,
-            sk,
-            rng,
-            group: Box::new(Group::new(suite, config)),
-        }
+        Client::seeded(suite, name, config, handshake as u8, &[], common::LIFETIME)
     }
 
-    fn key_package(&mut self) -> (Vec<u8>, KeyPackageKeys) {
-        let mut out = vec![0u8; 2048];
-        let (n, keys) = generate(
-            &self.suite,
-            &mut self.rng,
-            self.sk.as_slice(),
-            &template(self.name.as_bytes()),
-            LIFETIME,
-            List::empty(),
-            &mut out,
-        )
-        .unwrap();
-        out.truncate(n);
-        (out, keys)
-    }
-
-    /// Commits, saves, releases.
-    fn commit(&mut self, options: &CommitOptions<'_>) -> (Vec<u8>, Option<Vec<u8>>) {
-        let mut work = vec![0u8; 1 << 16];
-        let out = self.group.commit(options, &(), NOW, &mut self.rng, &mut work).unwrap();
-        let (_, saved) = save(&self.group);
-        let c = out.release(&saved).unwrap();
-        (c.commit.to_vec(), c.welcome.map(<[u8]>::to_vec))
-    }
-
-    /// Sends, saves, releases.
-    fn send(&mut self, data: &[u8]) -> Vec<u8> {
-        let mut out = vec![0u8; data.len() + 1024];
-        let o = self.group.send(data, b"", &mut self.rng, &mut out).unwrap();
-        let (_, saved) = save(&self.group);
-        o.release(&saved).unwrap().to_vec()
-    }
-
+    /// Processes `msg` (no PSKs); what it did, as text.
     fn process(&mut self, msg: &[u8]) -> Result<String, Error> {
-        let mut buf = vec![0u8; msg.len()];
-        self.group.process(msg, &(), NOW, &mut buf).map(event)
+        self.process_as(msg, &(), event)
     }
 
     /// The device loses power: what was in RAM is gone, and the group is
@@ -166,41 +52,7 @@ impl<S: CipherSuite + Copy> Client<S> {
 fn pair<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) -> (Client<S>, Client<S>) {
     let mut alice = Client::new(suite, "alice", handshake);
     let mut bob = Client::new(suite, "bob", handshake);
-    let (kp, keys) = alice.key_package();
-    let MlsMessage::KeyPackage(k) = MlsMessage::decode_exact(&kp).unwrap() else {
-        panic!()
-    };
-    alice
-        .group
-        .create(
-            b"reset",
-            k.leaf_node.raw,
-            keys.encryption_key.as_slice(),
-            alice.sk.as_slice(),
-            List::empty(),
-            &mut alice.rng,
-        )
-        .unwrap();
-    let (bob_kp, bob_keys) = bob.key_package();
-    let (commit, welcome) = alice.commit(&CommitOptions {
-        proposals: &[add(&bob_kp)],
-        ..Default::default()
-    });
-    alice.process(&commit).unwrap();
-    let welcome = welcome.unwrap();
-    let mut scratch = vec![0u8; 2 * welcome.len() + 1024];
-    bob.group
-        .join(
-            &welcome,
-            &bob_kp,
-            &bob_keys,
-            bob.sk.as_slice(),
-            None,
-            &(),
-            NOW,
-            &mut scratch,
-        )
-        .unwrap();
+    two_member_group(&mut alice, &mut bob, b"reset");
     assert_eq!(alice.group.epoch_authenticator(), bob.group.epoch_authenticator());
     (alice, bob)
 }
@@ -210,18 +62,9 @@ fn pair<S: CipherSuite + Copy>(suite: S, handshake: HandshakeFormat) -> (Client<
 /// empty), exporter, epoch authenticator, ...), each with a one-byte
 /// length, and are located by the epoch authenticator, which is public.
 fn sender_data_secret<S: CipherSuite>(c: &Client<S>) -> Vec<u8> {
-    let (bytes, _) = save(&c.group);
+    let (bytes, at) = saved_epoch_authenticator(&c.group);
     let h = S::HASH_LEN;
-    let mut needle = vec![h as u8];
-    needle.extend_from_slice(c.group.epoch_authenticator());
-    let found: Vec<usize> = bytes
-        .windows(needle.len())
-        .enumerate()
-        .filter(|(_, w)| *w == needle)
-        .map(|(i, _)| i)
-        .collect();
-    assert_eq!(found.len(), 1, "epoch authenticator not found once in the saved state");
-    let exporter_at = found[0] - 1 - h;
+    let exporter_at = at - 1 - h;
     assert_eq!(bytes[exporter_at], h as u8);
     assert_eq!(bytes[exporter_at - 1], 0, "encryption secret is saved erased");
     let sds_at = exporter_at - 2 - h;
@@ -248,7 +91,7 @@ fn saved_then_reset<S: CipherSuite + Copy>(suite: S) {
     // Released, ready to go: then the power fails before it is sent.
     let lost = o.release(&saved).unwrap().to_vec();
     alice.reset(&saved_bytes);
-    let resent = alice.send(b"second try");
+    let resent = alice.send(b"second try", b"");
     let first = generation(&suite, &sds, &lost);
     let second = generation(&suite, &sds, &resent);
     assert_eq!(first, (0, 0));
@@ -297,12 +140,12 @@ fn unsaved_bytes_are_not_released() {
     let o = alice.group.send(b"never sent either", b"", &mut rng, &mut out).unwrap();
     assert_eq!(o.release(&old).unwrap_err(), Error::NotSaved);
     alice.reset(&old_bytes);
-    let m = alice.send(b"after the reset");
+    let m = alice.send(b"after the reset", b"");
     // The generations the unreleased messages took are taken again: safe,
     // because no ciphertext made with them ever left the device.
     assert_eq!(generation(&suite, &sds, &m), (0, 0));
     assert_eq!(bob.process(&m).unwrap(), application(0, 1, "after the reset"));
-    let m = alice.send(b"and the next");
+    let m = alice.send(b"and the next", b"");
     assert_eq!(generation(&suite, &sds, &m), (0, 1));
     assert_eq!(bob.process(&m).unwrap(), application(0, 1, "and the next"));
 
@@ -396,7 +239,7 @@ fn commit_reset_before_echo(handshake: HandshakeFormat) {
         "Commit { sender: Member(0), epoch: 2, own: true }"
     );
     assert_eq!(alice.group.epoch_authenticator(), bob.group.epoch_authenticator());
-    let m = alice.send(b"after the echo");
+    let m = alice.send(b"after the echo", b"");
     assert_eq!(bob.process(&m).unwrap(), application(0, 2, "after the echo"));
 }
 
@@ -437,7 +280,7 @@ fn commit_lost_after_save(handshake: HandshakeFormat) {
     let (saved_bytes, saved) = save(&alice.group);
     let lost = o.release(&saved).unwrap().commit.to_vec();
     alice.reset(&saved_bytes);
-    let (commit, welcome) = alice.commit(&options);
+    let (commit, welcome) = alice.commit(&options, &());
     if handshake == HandshakeFormat::Private {
         assert_eq!(generation(&suite, &sds, &lost), (0, 0));
         assert_eq!(generation(&suite, &sds, &commit), (0, 1));
@@ -451,20 +294,7 @@ fn commit_lost_after_save(handshake: HandshakeFormat) {
         "Commit { sender: Member(0), epoch: 2, own: true }"
     );
     let welcome = welcome.unwrap();
-    let mut scratch = vec![0u8; 2 * welcome.len() + 1024];
-    carol
-        .group
-        .join(
-            &welcome,
-            &carol_kp,
-            &carol_keys,
-            carol.sk.as_slice(),
-            None,
-            &(),
-            NOW,
-            &mut scratch,
-        )
-        .unwrap();
+    carol.join(&welcome, &carol_kp, &carol_keys, None, &()).unwrap();
     assert_eq!(alice.group.epoch_authenticator(), bob.group.epoch_authenticator());
     assert_eq!(carol.group.epoch_authenticator(), bob.group.epoch_authenticator());
     // Had the lost commit gone out after all, it is of an epoch now past.
@@ -495,7 +325,7 @@ fn commit_not_saved(handshake: HandshakeFormat) {
         .unwrap();
     assert_eq!(o.release(&old).unwrap_err(), Error::NotSaved);
     alice.reset(&old_bytes);
-    let (commit, _) = alice.commit(&CommitOptions::default());
+    let (commit, _) = alice.commit(&CommitOptions::default(), &());
     if handshake == HandshakeFormat::Private {
         // The unreleased commit's generation is taken again: nothing made
         // with it left the device.
@@ -532,7 +362,7 @@ fn saved_of_another_member_does_not_release_bytes() {
     let (mut alice, mut bob) = pair(suite, HandshakeFormat::Private);
     // Bob's group has changed more often than Alice's.
     for _ in 0..5 {
-        let _ = bob.send(b"to nobody");
+        let _ = bob.send(b"to nobody", b"");
     }
     let mut rng = ChaCha20Rng::from_seed([4; 32]);
     let mut out = vec![0u8; 1024];
@@ -569,7 +399,7 @@ fn proposal_lost_after_save() {
         alice.group.send(b"x", b"", &mut rng, &mut out).unwrap_err(),
         Error::ProposalsPending
     );
-    let (commit, _) = alice.commit(&CommitOptions::default());
+    let (commit, _) = alice.commit(&CommitOptions::default(), &());
     let (before, _) = save(&bob.group);
     assert_eq!(
         bob.process(&commit).unwrap_err(),
@@ -578,10 +408,13 @@ fn proposal_lost_after_save() {
         }
     );
     assert!(save(&bob.group).0 == before);
-    let (commit, _) = alice.commit(&CommitOptions {
-        include_stored: false,
-        ..Default::default()
-    });
+    let (commit, _) = alice.commit(
+        &CommitOptions {
+            include_stored: false,
+            ..Default::default()
+        },
+        &(),
+    );
     assert_eq!(
         bob.process(&commit).unwrap(),
         "Commit { sender: Member(0), epoch: 2, own: false }"
@@ -590,6 +423,6 @@ fn proposal_lost_after_save() {
         alice.process(&commit).unwrap(),
         "Commit { sender: Member(0), epoch: 2, own: true }"
     );
-    let m = alice.send(b"unblocked");
+    let m = alice.send(b"unblocked", b"");
     assert_eq!(bob.process(&m).unwrap(), application(0, 2, "unblocked"));
 }
