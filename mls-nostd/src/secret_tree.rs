@@ -41,6 +41,15 @@ pub struct MessageKey {
     pub nonce: AeadNonce,
 }
 
+impl MessageKey {
+    /// No key: generation 0, an empty key and a zero nonce.
+    pub const EMPTY: MessageKey = MessageKey {
+        generation: 0,
+        key: AeadKey::empty(),
+        nonce: [0; crate::crypto::AEAD_NONCE_LEN],
+    };
+}
+
 impl fmt::Debug for MessageKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "MessageKey(generation {})", self.generation)

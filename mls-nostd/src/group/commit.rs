@@ -330,7 +330,7 @@ where
             confirmation_tag: next.tag,
             keys,
             commit_secret,
-            key,
+            key: key.unwrap_or(crate::secret_tree::MessageKey::EMPTY),
         });
         let version = self.bump();
         Ok(Outgoing::new(

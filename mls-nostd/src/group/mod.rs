@@ -88,6 +88,19 @@ pub struct GroupConfig {
 }
 
 impl GroupConfig {
+    /// All zero: public handshakes, no padding, and secret-tree limits of
+    /// 0, which accept no message. Only for a `static` group that gets its
+    /// real configuration at boot ([`Group::new`], [`Group::set_config`]).
+    pub const ZERO: GroupConfig = GroupConfig {
+        secret_tree: SecretTreeConfig {
+            max_forward_distance: 0,
+            max_generation: 0,
+        },
+        handshake: HandshakeFormat::Public,
+        padding: 0,
+        max_lifetime: None,
+    };
+
     /// Private handshakes, no padding, default secret-tree limits.
     pub const fn new() -> Self {
         GroupConfig {
@@ -185,8 +198,17 @@ struct PendingCommit {
     keys: PathKeys,
     /// The commit secret (zero when it had no path).
     commit_secret: crate::crypto::Secret,
-    /// The key a PrivateMessage commit was encrypted with, to read the echo.
-    key: Option<crate::secret_tree::MessageKey>,
+    /// The key a PrivateMessage commit was encrypted with, to read the
+    /// echo; empty for a PublicMessage commit. Not an `Option`, so that an
+    /// empty group is all zeros (see [`Group::new`]).
+    key: crate::secret_tree::MessageKey,
+}
+
+impl PendingCommit {
+    /// The key of a PrivateMessage commit.
+    fn key(&self) -> Option<&crate::secret_tree::MessageKey> {
+        (!self.key.key.is_empty()).then_some(&self.key)
+    }
 }
 
 /// One member's state of an MLS group; see the [module docs](self).
@@ -230,7 +252,11 @@ where
     S: CipherSuite,
 {
     /// A group not yet created or joined; `const`, so it can initialise a
-    /// `static` without using the stack.
+    /// `static` without using the stack. Apart from `config`, an empty group
+    /// is all zero bytes: a `static` made with [`GroupConfig::ZERO`] goes to
+    /// `.bss` and costs no flash (any other configuration puts the whole
+    /// group in `.data`, whose image is stored in flash); set the real one
+    /// at boot with [`Group::set_config`].
     pub const fn new(suite: S, config: GroupConfig) -> Self {
         Group {
             suite,
@@ -254,6 +280,17 @@ where
             pending_update: crate::crypto::HpkePrivateKey::empty(),
             version: 0,
         }
+    }
+
+    /// Replaces the run-time policies (they are not saved; set them again
+    /// after a restore into a group made with another configuration).
+    pub fn set_config(&mut self, config: GroupConfig) {
+        self.config = config;
+    }
+
+    /// The run-time policies.
+    pub fn config(&self) -> &GroupConfig {
+        &self.config
     }
 
     /// The group's status.

@@ -161,7 +161,7 @@ where
             w.vec_bytes(&p.confirmation_tag);
             p.keys.save(w);
             w.vec_bytes(p.commit_secret.as_slice());
-            w.optional(p.key.as_ref(), |w, k| {
+            w.optional(p.key(), |w, k| {
                 w.u32(k.generation);
                 w.vec_bytes(k.key.as_slice());
                 w.put(&k.nonce);
@@ -272,7 +272,7 @@ where
                 confirmation_tag,
                 keys,
                 commit_secret,
-                key,
+                key: key.unwrap_or(MessageKey::EMPTY),
             });
         }
         self.pending_update = HpkePrivateKey::from_slice(r.vec_bytes()?)?;

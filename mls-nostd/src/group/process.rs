@@ -5,7 +5,7 @@
 
 use super::epoch::{NextEpoch, next_epoch};
 use super::proposals::{MAX_REINIT_LEN, ProposalStore, check_proposal, proposal_ref, resolve, stage};
-use super::{Group, PskStore, Status, encode_context, encode_extensions, extensions_of, leaf_check};
+use super::{Group, PendingCommit, PskStore, Status, encode_context, encode_extensions, extensions_of, leaf_check};
 use crate::codec::{Decode, Encode, List};
 use crate::commit::{Commit, ProposalOrRef};
 use crate::crypto::{CipherSuite, Secret, ct_eq};
@@ -149,7 +149,7 @@ where
             return Err(Error::OwnMessage);
         }
         // This member's own commit, echoed: read it with the key it kept.
-        let d = match self.pending.as_ref().and_then(|p| p.key.as_ref()) {
+        let d = match self.pending.as_ref().and_then(PendingCommit::key) {
             Some(key) if sd.leaf_index == self.own => pm.open_with(&self.suite, &sd, key, buf)?,
             _ => pm.decrypt(&self.suite, sds.as_slice(), &self.secret_tree, buf)?,
         };

@@ -30,7 +30,7 @@ fn size_of_64_leaves_8_skipped() {
     println!(
         "per leaf {} bytes, per skipped key {} bytes",
         core::mem::size_of::<Slot>(),
-        core::mem::size_of::<Option<Skipped>>()
+        core::mem::size_of::<Skipped>()
     );
     // The figure documented on `SecretTree`.
     assert!(size <= 64 * 84 + 8 * 60 + 16, "{size}");

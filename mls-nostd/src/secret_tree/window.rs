@@ -12,64 +12,80 @@ pub(super) struct Skipped {
     pub(super) key: MessageKey,
 }
 
-/// At most `N` skipped keys. Occupied entries come first, in insertion
-/// order.
+/// An unused entry: all zero, so that an empty window (and a `static`
+/// holding one) needs no initialiser image in flash.
+const EMPTY: Skipped = Skipped {
+    leaf: 0,
+    kind: ContentKind::Handshake,
+    key: MessageKey::EMPTY,
+};
+
+/// At most `N` skipped keys. The first `len` entries are in use, in
+/// insertion order; the rest are erased.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(super) struct Window<const N: usize> {
-    entries: [Option<Skipped>; N],
+    entries: [Skipped; N],
+    len: usize,
 }
 
 impl<const N: usize> Window<N> {
     pub(super) const fn new() -> Self {
         Window {
-            entries: [const { None }; N],
+            entries: [EMPTY; N],
+            len: 0,
         }
+    }
+
+    fn used(&self) -> &[Skipped] {
+        self.entries.get(..self.len).unwrap_or_default()
     }
 
     /// The position of the key of `generation` of a ratchet.
     pub(super) fn find(&self, leaf: u32, kind: ContentKind, generation: u32) -> Option<usize> {
-        self.entries.iter().position(|e| {
-            e.as_ref()
-                .is_some_and(|e| e.leaf == leaf && e.kind == kind && e.key.generation == generation)
-        })
+        self.used()
+            .iter()
+            .position(|e| e.leaf == leaf && e.kind == kind && e.key.generation == generation)
     }
 
     /// The key at position `i`.
     pub(super) fn get(&self, i: usize) -> Option<&MessageKey> {
-        self.entries.get(i).and_then(Option::as_ref).map(|e| &e.key)
+        self.used().get(i).map(|e| &e.key)
     }
 
     /// Erases the key at position `i`.
     pub(super) fn remove(&mut self, i: usize) {
-        if let Some(tail) = self.entries.get_mut(i..)
+        if let Some(tail) = self.entries.get_mut(i..self.len)
             && let Some(entry) = tail.first_mut()
         {
-            *entry = None;
+            *entry = EMPTY;
             tail.rotate_left(1);
+            self.len -= 1;
         }
     }
 
     /// Adds a key, evicting (erasing) the oldest one when full.
     pub(super) fn push(&mut self, entry: Skipped) {
-        if let Some(free) = self.entries.iter_mut().find(|e| e.is_none()) {
-            *free = Some(entry);
+        if let Some(free) = self.entries.get_mut(self.len) {
+            *free = entry;
+            self.len += 1;
         } else if let Some(oldest) = self.entries.first_mut() {
-            *oldest = None;
+            *oldest = EMPTY;
             self.entries.rotate_left(1);
             if let Some(last) = self.entries.last_mut() {
-                *last = Some(entry);
+                *last = entry;
             }
         }
     }
 
     /// The kept keys, oldest first.
     pub(super) fn iter(&self) -> impl Iterator<Item = &Skipped> {
-        self.entries.iter().flatten()
+        self.used().iter()
     }
 
     /// Adds the keys of `other`, oldest first.
     pub(super) fn append(&mut self, other: Self) {
-        for entry in other.entries.into_iter().flatten() {
+        let len = other.len;
+        for entry in other.entries.into_iter().take(len) {
             self.push(entry);
         }
     }
@@ -77,6 +93,6 @@ impl<const N: usize> Window<N> {
     /// True when no key is kept.
     #[cfg(test)]
     pub(super) fn is_empty(&self) -> bool {
-        self.entries.iter().all(Option::is_none)
+        self.len == 0
     }
 }

@@ -29,12 +29,19 @@ fn generate(dir: &Path) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     for n in SIZES {
         let s = build(n, tamper());
+        if s.largest_record > mls_member::sizes::buffer(n) {
+            return Err(format!(
+                "a {} B record does not fit the {n}-member device's {} B buffer",
+                s.largest_record,
+                mls_member::sizes::buffer(n)
+            ));
+        }
         let path = dir.join(format!("in-{n}.bin"));
         std::fs::write(&path, &s.script).map_err(|e| format!("{}: {e}", path.display()))?;
         println!(
             "member-host: {n}-member group built; script {} B, largest message {} B{}",
             s.script.len(),
-            s.largest_message,
+            s.largest_record,
             if tamper() { " (TAMPERED commit)" } else { "" }
         );
     }

@@ -167,8 +167,9 @@ pub struct Scenario {
     pub members: Vec<Member>,
     /// The device's input script.
     pub script: Vec<u8>,
-    /// Largest input message, for the device's receive buffer.
-    pub largest_message: usize,
+    /// Largest record body for the device's receive buffer (all but the
+    /// ratchet tree, which goes to its download area).
+    pub largest_record: usize,
 }
 
 impl Scenario {
@@ -178,7 +179,7 @@ impl Scenario {
     }
 
     fn message(&mut self, kind: u8, prefix: &[u8], msg: &[u8]) {
-        self.largest_message = self.largest_message.max(msg.len());
+        self.largest_record = self.largest_record.max(prefix.len() + msg.len());
         let mut body = prefix.to_vec();
         body.extend_from_slice(msg);
         self.record(kind, &body);
@@ -298,7 +299,7 @@ pub fn build(size: usize, tamper: bool) -> Scenario {
     let mut s = Scenario {
         members: vec![Member::host(0)],
         script: Vec::new(),
-        largest_message: 0,
+        largest_record: 0,
     };
     let (kp, keys) = s.members[0].key_package();
     let MlsMessage::KeyPackage(k) = MlsMessage::decode_exact(&kp).expect("KeyPackage") else {
@@ -319,6 +320,17 @@ pub fn build(size: usize, tamper: bool) -> Scenario {
         .expect("create");
     // Host members 1 ..= size - 2; the device makes `size`.
     s.add_hosts(1..size - 1);
+    // A group in steady state: one member of every pair of leaves has
+    // rotated its keys (a commit with a path), so no parent node is blank
+    // or has unmerged leaves and a commit encrypts to log2(N) nodes. Right
+    // after the batch adds, a commit would encrypt to most leaves (5.7 KB
+    // at 64 members instead of about 1 KB).
+    for i in (1..s.members.len()).step_by(2) {
+        let (commit, _) = s.members[i].commit(&CommitOptions::default());
+        for m in &mut s.members {
+            m.process(&commit).expect("apply");
+        }
+    }
 
     // The device: provisioned keys and a published KeyPackage.
     let mut device = Member::new(DEVICE_IDENTITY);

@@ -15,33 +15,7 @@ pub mod stack;
 
 pub use run::run;
 
-/// The capacities of this build.
-pub mod sizes {
-    /// Group capacity (members).
-    #[cfg(not(feature = "group-8"))]
-    pub const MEMBERS: usize = 64;
-    /// Group capacity (members).
-    #[cfg(feature = "group-8")]
-    pub const MEMBERS: usize = 8;
-    /// One encoded LeafNode (basic credential with a 16-byte identity:
-    /// at most 197 bytes in this scenario).
-    pub const LEAF_BYTES: usize = 200;
-    /// Out-of-order message keys kept per sender ratchet.
-    pub const SKIPPED: usize = 4;
-    /// Past epochs kept for late application messages (none).
-    pub const PAST: usize = 0;
-    /// Bytes of proposals kept for commits by reference.
-    pub const STORE: usize = 1024;
-    /// The receive buffer, and the work buffer beside it: the largest
-    /// message of the scenario (a commit whose path encrypts to most of a
-    /// freshly built group: 5,738 B at 64 members, 1,040 B at 8) plus its
-    /// record prefix.
-    pub const BUFFER: usize = if MEMBERS > 8 { 7 * 1024 } else { 1536 };
-    /// A state slot in the flash stand-in.
-    pub const SLOT: usize = if MEMBERS > 8 { 24 * 1024 } else { 4 * 1024 };
-    /// The download area (the ratchet tree: 17,055 B serialized at 64).
-    pub const DOWNLOAD: usize = if MEMBERS > 8 { 20 * 1024 } else { 3 * 1024 };
-}
+use crate::sizes;
 
 /// The member's group type.
 pub type DeviceGroup = mls_nostd::group::Group<

@@ -6,10 +6,9 @@ use super::sizes::{BUFFER, MEMBERS};
 use super::{DeviceGroup, Platform, ResetPoint};
 use crate::proto::{HEADER, Stats, header, input, output};
 use chacha20::ChaCha20Rng;
-use core::mem::MaybeUninit;
 use mls_nostd::Error;
 use mls_nostd::crypto::{Curve25519Aes128, HpkePrivateKey};
-use mls_nostd::group::{CommitOptions, Event, GroupConfig, KeyPackageKeys, Saved, Status};
+use mls_nostd::group::{CommitOptions, CommitOutput, Event, GroupConfig, KeyPackageKeys, Outgoing, Saved, Status};
 use mls_nostd::tree::Now;
 use rand_core::SeedableRng;
 use semihosting::fs::File;
@@ -53,27 +52,23 @@ struct Ram {
     work: [u8; BUFFER],
 }
 
-// The RAM lives in `.uninit` (NOLOAD, not zeroed): a `Group` initialised
-// by a `static` initialiser would be placed in `.data` and its whole image
-// (tens of KiB, mostly zeros) stored in flash. It is written at boot.
-#[unsafe(link_section = ".uninit.member")]
-static mut RAM: MaybeUninit<Ram> = MaybeUninit::uninit();
+// All zero, so in `.bss`: no initialiser image in flash, and nothing built
+// on the stack (`GroupConfig::ZERO` keeps the empty group all zeros).
+static mut RAM: Ram = Ram {
+    group: DeviceGroup::new(Curve25519Aes128, GroupConfig::ZERO),
+    rx: [0; BUFFER],
+    work: [0; BUFFER],
+};
 
 /// The group's configuration: private handshakes, no padding.
 const CONFIG: GroupConfig = GroupConfig::new();
 
 fn ram() -> &'static mut Ram {
-    // SAFETY: called once per boot, before any other access, from the only
-    // thread; every field is initialised here before the reference is
-    // created (`Group::new` is written field by field into place by the
-    // compiler; the buffers need no initial value but are zeroed).
-    unsafe {
-        let r = (&raw mut RAM).cast::<Ram>();
-        (&raw mut (*r).group).write(DeviceGroup::new(Curve25519Aes128, CONFIG));
-        (&raw mut (*r).rx).write_bytes(0, 1);
-        (&raw mut (*r).work).write_bytes(0, 1);
-        &mut *r
-    }
+    // SAFETY: called once per boot, before any other access to `RAM`, from
+    // the only thread: this is the only reference to it.
+    let ram = unsafe { &mut *(&raw mut RAM) };
+    ram.group.set_config(CONFIG);
+    ram
 }
 
 /// One boot: returns only by exiting or resetting the machine.
@@ -94,6 +89,7 @@ pub fn run(p: &mut impl Platform) -> ! {
             ChaCha20Rng::from_seed(seed)
         },
     };
+    defmt::debug!("stack after init {=usize}", p.peak_stack());
     let r = m.follow(p);
     m.store.record_stack(p);
     match r {
@@ -130,6 +126,26 @@ fn transmit(out: &mut File, kind: u8, body: &[u8]) -> Outcome<()> {
     out.write_all(body).during("write output")
 }
 
+/// Commits; not inlined, so that the commit's frame (about 18 KB on
+/// Cortex-M4 at 64 members) is gone before the echo is processed.
+#[inline(never)]
+fn commit<'w>(
+    group: &mut DeviceGroup,
+    options: &CommitOptions<'_>,
+    psks: &[(&[u8], &[u8])],
+    rng: &mut ChaCha20Rng,
+    out: &'w mut [u8],
+) -> Outcome<Outgoing<CommitOutput<'w>>> {
+    group.commit(options, psks, Now::NoClock, rng, out).during("commit")
+}
+
+/// Restores `group`; not inlined, so that its frame is not part of the
+/// caller's.
+#[inline(never)]
+fn restore(group: &mut DeviceGroup, state: &[u8]) -> Outcome<()> {
+    group.restore(state).during("restore")
+}
+
 fn u16_at(b: &[u8]) -> usize {
     b.get(..2).map_or(0, |l| usize::from(u16::from_le_bytes([l[0], l[1]])))
 }
@@ -154,6 +170,7 @@ impl Store {
 
     /// Saves the group with the input `cursor` to go on from; the proof
     /// releases what the group produced.
+    #[inline(never)]
     fn persist(&mut self, group: &DeviceGroup, p: &mut impl Platform, cursor: u32, tear: bool) -> Outcome<Saved> {
         let tear = tear && !self.fired(ResetPoint::TornSave);
         let slot = self.nvm.begin_save(self.latest);
@@ -183,7 +200,7 @@ impl Member {
         if let Some(l) = self.store.nvm.latest() {
             cursor = l.cursor;
             let (slot, seq) = (l.slot, l.seq);
-            self.ram.group.restore(l.state).during("restore")?;
+            restore(&mut self.ram.group, l.state)?;
             self.store.latest = Some((slot, seq));
             defmt::info!(
                 "restored {=usize} B of state (slot {=usize}, save {=u32}): epoch {=u64}, input offset {=u32}",
@@ -257,10 +274,12 @@ impl Member {
                 input::END => return self.finish(p, &mut out),
                 _ => return Err(Failure::Check("unknown input record")),
             }
+            defmt::debug!("record {=u8}: stack {=usize}", h[0], p.peak_stack());
             cursor = next;
         }
     }
 
+    #[inline(never)]
     fn provision(&mut self, f: Field, len: usize) -> Outcome<()> {
         let v = self.ram.rx.get(..len).unwrap_or_default();
         if self.store.nvm.set_field(f, v) {
@@ -274,6 +293,7 @@ impl Member {
         [(nvm.field(Field::PskId), nvm.field(Field::PskSecret))]
     }
 
+    #[inline(never)]
     fn join(&mut self, len: usize) -> Outcome<()> {
         let n = &self.store.nvm;
         let keys = KeyPackageKeys {
@@ -308,6 +328,7 @@ impl Member {
     }
 
     /// Processes a handshake; returns whether it was a commit.
+    #[inline(never)]
     fn handshake(&mut self, len: usize) -> Outcome<bool> {
         let b = self.ram.rx.get(..len).unwrap_or_default();
         let (epoch, rest) = b.split_at_checked(8).ok_or(Failure::Check("HANDSHAKE record"))?;
@@ -344,6 +365,7 @@ impl Member {
         Ok(is_commit)
     }
 
+    #[inline(never)]
     fn application(&mut self, len: usize) -> Outcome<()> {
         let b = self.ram.rx.get(..len).unwrap_or_default();
         let n = u16_at(b);
@@ -370,6 +392,7 @@ impl Member {
         Ok(())
     }
 
+    #[inline(never)]
     fn send(&mut self, p: &mut impl Platform, len: usize, next: u32, out: &mut File) -> Outcome<()> {
         let text = self.ram.rx.get(..len).unwrap_or_default();
         let sent = self
@@ -390,17 +413,14 @@ impl Member {
         Ok(())
     }
 
+    #[inline(never)]
     fn self_update(&mut self, p: &mut impl Platform, next: u32, out: &mut File) -> Outcome<()> {
         let options = CommitOptions {
             force_path: true,
             ..Default::default()
         };
         let psks = Self::psks(&self.store.nvm);
-        let commit = self
-            .ram
-            .group
-            .commit(&options, &psks[..], Now::NoClock, &mut self.rng, &mut self.ram.rx)
-            .during("commit")?;
+        let commit = commit(&mut self.ram.group, &options, &psks, &mut self.rng, &mut self.ram.rx)?;
         let saved = self.store.persist(&self.ram.group, p, next, false)?;
         let bytes = commit.release(&saved).during("release")?.commit;
         if !self.store.fired(ResetPoint::CommitBeforeTransmit) {
@@ -431,6 +451,7 @@ impl Member {
         Ok(())
     }
 
+    #[inline(never)]
     fn finish(&mut self, p: &mut impl Platform, out: &mut File) -> Outcome<()> {
         self.store.record_stack(p);
         let g = &self.ram.group;
