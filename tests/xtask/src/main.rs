@@ -3,6 +3,7 @@
 //! ```text
 //! cargo xtask test [--keep-going]   the whole test suite, in order, failing fast
 //! cargo xtask size                  flash, static RAM and peak stack of the firmware
+//! cargo xtask members               the firmware group members on QEMU: runs, sizes, budget
 //! cargo xtask tree-size             memory of a ratchet tree at 16 to 256 members
 //! ```
 //!
@@ -15,12 +16,14 @@
 //! - [`features`]: the `cargo tree` check for `alloc`, `std` and `getrandom`;
 //! - [`firmware`]: building and running the QEMU firmware;
 //! - [`size`]: the size report;
+//! - [`members`]: the firmware group members, their size table and budget;
 //! - [`cmd`]: running commands.
 
 mod cmd;
 mod features;
 mod firmware;
 mod install;
+mod members;
 mod size;
 mod steps;
 
@@ -34,6 +37,9 @@ tasks:
                        step (--keep-going: run every step, fail at the end)
   size                 build the firmware (release) and print flash, static RAM and peak
                        stack as a markdown table
+  members              run the firmware group members (Cortex-M4F and RV32, 8 and 64
+                       members) on QEMU, print their flash/RAM/stack table, and fail if a
+                       figure is past targets/member-budget.txt; also the Cortex-M0+ size
   tree-size            print the memory a ratchet tree takes at 16 to 256 members
                        (suite 1), as a markdown table
   help                 print this";
@@ -45,6 +51,13 @@ fn main() -> ExitCode {
         ["test"] => steps::test(false),
         ["test", "--keep-going"] => steps::test(true),
         ["size"] => match size::report() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        },
+        ["members"] => match members::report().and_then(|()| members::m0_size()) {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
                 eprintln!("error: {e}");

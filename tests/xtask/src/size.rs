@@ -16,7 +16,7 @@ const FLASH: &[&str] = &[".vector_table", ".text", ".rodata", ".data"];
 const RAM: &[&str] = &[".data", ".bss", ".uninit"];
 
 /// `(section, bytes)` of the ELF's sections, from `size -A`.
-fn sections(elf: &Path) -> Result<Vec<(String, u64)>, String> {
+pub fn sections(elf: &Path) -> Result<Vec<(String, u64)>, String> {
     let tool = ["size", "llvm-size"]
         .into_iter()
         .find(|t| cmd::find_tool(t).is_some())
@@ -38,7 +38,7 @@ fn parse_sections(text: &str) -> Vec<(String, u64)> {
 }
 
 /// `(total, "a 1 + b 2")` over `names`.
-fn sum(sections: &[(String, u64)], names: &[&str]) -> (u64, String) {
+pub fn sum(sections: &[(String, u64)], names: &[&str]) -> (u64, String) {
     let parts: Vec<(&str, u64)> = names
         .iter()
         .map(|n| (*n, sections.iter().find(|(s, _)| s == n).map_or(0, |(_, b)| *b)))
@@ -49,7 +49,7 @@ fn sum(sections: &[(String, u64)], names: &[&str]) -> (u64, String) {
 }
 
 /// `123456` -> `123,456`.
-fn group(n: u64) -> String {
+pub fn group(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

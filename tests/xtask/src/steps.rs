@@ -6,7 +6,7 @@
 //! critical-section features clash), so the firmware is always built with
 //! `-p`.
 
-use crate::{cmd, features, firmware, install, size};
+use crate::{cmd, features, firmware, install, members, size};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -37,24 +37,21 @@ fn steps() -> Vec<Step> {
             "clippy (default members)",
             &["clippy", "--all-targets", "--", "-D", "warnings"],
         ),
-        cargo_step(
-            "clippy (firmware)",
-            &[
-                "clippy",
-                "-p",
-                firmware::PACKAGE,
-                "--target",
-                firmware::TARGET,
-                "--release",
-                "--",
-                "-D",
-                "warnings",
-            ],
-        ),
         cargo_step("cargo test (host)", &["test"]),
         cargo_step("conformance vectors", &["run", "--release", "-p", "mls-conformance"]),
         cargo_step("demo (README's main command)", &["run", "--release", "-p", "mls-demo"]),
     ];
+    for (package, target) in [
+        (firmware::PACKAGE, firmware::TARGET),
+        ("fw-member-m4", "thumbv7em-none-eabihf"),
+        ("fw-member-rv", "riscv32imc-unknown-none-elf"),
+    ] {
+        steps.push(step(format!("clippy ({package})"), move || {
+            cmd::run(&mut cmd::cargo([
+                "clippy", "-p", package, "--target", target, "--release", "--", "-D", "warnings",
+            ]))
+        }));
+    }
     for target in install::TARGETS {
         steps.push(step(format!("build mls-nostd for {target}"), move || {
             cmd::run(&mut cmd::cargo([
@@ -88,6 +85,9 @@ fn steps() -> Vec<Step> {
         step("firmware on QEMU mps2-an386", firmware_passes),
         step("corrupted firmware fails (MLS_FW_CORRUPT=1)", corrupted_firmware_fails),
         step("size report", size::report),
+        step("firmware members on QEMU: runs, size table, budget", members::report),
+        step("a tampered commit makes the members fail", members::tampered_fails),
+        step("the member built for Cortex-M0+ (size)", members::m0_size),
         step("ratchet tree size table (suite 1)", tree_size),
     ]);
     steps
