@@ -130,7 +130,9 @@ fn verify_one(dir: &Path, n: usize, out: &[u8]) -> Result<(), String> {
     }
     let final_epoch = s.agree();
     if final_epoch != epoch {
-        return Err(format!("members moved on to epoch {final_epoch} after the device's {epoch}"));
+        return Err(format!(
+            "members moved on to epoch {final_epoch} after the device's {epoch}"
+        ));
     }
     println!(
         "member-host: {n} members: all {others} others decrypted the device's {sent} messages and applied its commit; \

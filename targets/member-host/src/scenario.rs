@@ -122,7 +122,10 @@ impl Member {
 
     fn propose(&mut self, p: &Proposal<'_>) -> Vec<u8> {
         let mut out = vec![0u8; 4096];
-        let o = self.group.propose(p, b"", NOW, &mut self.rng, &mut out).expect("propose");
+        let o = self
+            .group
+            .propose(p, b"", NOW, &mut self.rng, &mut out)
+            .expect("propose");
         o.release(&self.saved()).expect("release").to_vec()
     }
 

@@ -98,9 +98,7 @@ impl Stats {
         if b.len() != Self::LEN {
             return None;
         }
-        let mut f = b
-            .chunks_exact(4)
-            .map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
+        let mut f = b.chunks_exact(4).map(|c| u32::from_le_bytes([c[0], c[1], c[2], c[3]]));
         Some(Stats {
             peak_stack: f.next()?,
             state_bytes: f.next()?,

@@ -1,5 +1,6 @@
 //! Installs what the test pipeline needs and the machine lacks: rustup
-//! targets and components, and QEMU and binutils from Debian's packages.
+//! targets and components, QEMU and binutils from Debian's packages, and
+//! `defmt-print` (which decodes the firmware members' logs) from crates.io.
 //! Nothing is installed, and sudo is never used, when everything is there.
 
 use crate::cmd;
@@ -24,7 +25,27 @@ const APT_TOOLS: &[(&[&str], &str)] = &[
 pub fn ensure() -> Result<(), String> {
     rust_targets()?;
     rust_components()?;
-    apt_packages()
+    apt_packages()?;
+    defmt_print()
+}
+
+/// The defmt log decoder the firmware runner pipes QEMU's output through.
+const DEFMT_PRINT: &str = "1.2.0";
+
+fn defmt_print() -> Result<(), String> {
+    let version = cmd::command("defmt-print").arg("--version").output();
+    if version.is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).contains(DEFMT_PRINT)) {
+        println!("defmt-print {DEFMT_PRINT}: installed");
+        return Ok(());
+    }
+    cmd::run(
+        cmd::cargo(["install", "defmt-print", "--version", DEFMT_PRINT, "--locked"])
+            .stdout(std::process::Stdio::null()),
+    )?;
+    if cmd::find_tool("defmt-print").is_none() {
+        return Err("defmt-print installed but not on PATH (add ~/.cargo/bin to PATH)".into());
+    }
+    Ok(())
 }
 
 fn rust_targets() -> Result<(), String> {

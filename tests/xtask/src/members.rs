@@ -48,7 +48,15 @@ const AIM_RAM: u64 = 48 * 1024;
 /// The recorded budget: CI fails when a figure grows past it.
 const BUDGET: &str = "targets/member-budget.txt";
 
-const FLASH: &[&str] = &[".vector_table", ".init", ".init.rust", ".trap", ".text", ".rodata", ".data"];
+const FLASH: &[&str] = &[
+    ".vector_table",
+    ".init",
+    ".init.rust",
+    ".trap",
+    ".text",
+    ".rodata",
+    ".data",
+];
 const RAM: &[&str] = &[".data", ".bss", ".uninit"];
 
 /// What one member run measured.
@@ -148,11 +156,14 @@ pub fn report() -> Result<(), String> {
             (true, true) => "met".to_string(),
             (f, m) => format!(
                 "over by {}",
-                [(!f).then(|| format!("{} B flash", g(r.flash - AIM_FLASH))), (!m).then(|| format!("{} B RAM", g(ram - AIM_RAM)))]
-                    .into_iter()
-                    .flatten()
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                [
+                    (!f).then(|| format!("{} B flash", g(r.flash - AIM_FLASH))),
+                    (!m).then(|| format!("{} B RAM", g(ram - AIM_RAM)))
+                ]
+                .into_iter()
+                .flatten()
+                .collect::<Vec<_>>()
+                .join(", ")
             ),
         };
         println!(

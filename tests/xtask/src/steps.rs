@@ -48,7 +48,15 @@ fn steps() -> Vec<Step> {
     ] {
         steps.push(step(format!("clippy ({package})"), move || {
             cmd::run(&mut cmd::cargo([
-                "clippy", "-p", package, "--target", target, "--release", "--", "-D", "warnings",
+                "clippy",
+                "-p",
+                package,
+                "--target",
+                target,
+                "--release",
+                "--",
+                "-D",
+                "warnings",
             ]))
         }));
     }

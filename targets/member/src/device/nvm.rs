@@ -120,9 +120,10 @@ impl Nvm {
     /// The region; formats it (all zero) on the very first boot. Called
     /// once per boot.
     pub(super) fn take() -> Nvm {
+        let region = &raw mut REGION;
         // SAFETY: called once per boot from the only thread, so this is the
         // only reference to the region.
-        let bytes = unsafe { &mut *(&raw mut REGION) };
+        let bytes = unsafe { &mut *region };
         let nvm = Nvm { bytes };
         if u32_at(nvm.bytes, 0) != META_MAGIC {
             nvm.bytes.fill(0);

@@ -64,9 +64,10 @@ static mut RAM: Ram = Ram {
 const CONFIG: GroupConfig = GroupConfig::new();
 
 fn ram() -> &'static mut Ram {
+    let ram = &raw mut RAM;
     // SAFETY: called once per boot, before any other access to `RAM`, from
     // the only thread: this is the only reference to it.
-    let ram = unsafe { &mut *(&raw mut RAM) };
+    let ram = unsafe { &mut *ram };
     ram.group.set_config(CONFIG);
     ram
 }
@@ -247,7 +248,9 @@ impl Member {
                         .split_first()
                         .and_then(|(n, rest)| rest.split_at_checked(usize::from(*n)))
                         .ok_or(Failure::Check("PSK record"))?;
-                    if !(self.store.nvm.set_field(Field::PskId, id) && self.store.nvm.set_field(Field::PskSecret, secret)) {
+                    if !(self.store.nvm.set_field(Field::PskId, id)
+                        && self.store.nvm.set_field(Field::PskSecret, secret))
+                    {
                         return Err(Failure::Check("PSK too long"));
                     }
                 }
@@ -262,7 +265,8 @@ impl Member {
                 input::HANDSHAKE => {
                     let is_commit = self.handshake(len)?;
                     commits_seen += u32::from(is_commit);
-                    self.store.persist(&self.ram.group, p, next, is_commit && commits_seen == 1)?;
+                    self.store
+                        .persist(&self.ram.group, p, next, is_commit && commits_seen == 1)?;
                 }
                 input::APPLICATION => {
                     self.application(len)?;
@@ -444,10 +448,16 @@ impl Member {
         let mut rec = [0u8; 8 + 32];
         rec[..8].copy_from_slice(&g.epoch().to_le_bytes());
         let auth = g.epoch_authenticator();
-        let rec = rec.get_mut(..8 + auth.len()).ok_or(Failure::Check("authenticator length"))?;
+        let rec = rec
+            .get_mut(..8 + auth.len())
+            .ok_or(Failure::Check("authenticator length"))?;
         rec[8..].copy_from_slice(auth);
         transmit(out, output::EPOCH, rec)?;
-        defmt::info!("own commit applied: epoch {=u64}, {=usize} B sent", g.epoch(), bytes.len());
+        defmt::info!(
+            "own commit applied: epoch {=u64}, {=usize} B sent",
+            g.epoch(),
+            bytes.len()
+        );
         Ok(())
     }
 
