@@ -110,7 +110,8 @@ enum Plan {
 ///
 /// Size: with `MAX_HASH_LEN` and `MAX_AEAD_KEY_LEN` of 32 bytes, 84 bytes
 /// per leaf (two ratchet secrets and generations), 60 per skipped key and
-/// 16 more: 5,872 bytes for `SecretTree<64, 8>`. The state is plain data
+/// 16 to 24 more (with 32- or 64-bit `usize`): 5,880 bytes for
+/// `SecretTree<64, 8>` on a 64-bit host. The state is plain data
 /// without references.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SecretTree<const LEAVES: usize, const SKIPPED: usize> {

@@ -33,7 +33,7 @@ fn size_of_64_leaves_8_skipped() {
         core::mem::size_of::<Skipped>()
     );
     // The figure documented on `SecretTree`.
-    assert!(size <= 64 * 84 + 8 * 60 + 16, "{size}");
+    assert!(size <= 64 * 84 + 8 * 60 + 24, "{size}");
 }
 
 #[test]
