@@ -2,12 +2,15 @@
 //! `targets/member-m4` and `targets/member-rv` runs it under QEMU.
 //!
 //! - [`proto`]: the records the host and the device exchange (always built;
-//!   the host side `member-host` uses it).
+//!   the host side `member-host` uses it), and [`sizes`], the capacities.
+//! - [`nvm`]: the layout of the flash stand-in (A/B state slots), tested
+//!   on the host.
 //! - `device` (feature `device`): the member itself: it joins from a
 //!   Welcome, follows the group, speaks in it, persists its state to a
 //!   region that stands for flash, and survives resets at chosen points.
 #![no_std]
 
+pub mod nvm;
 pub mod proto;
 
 pub mod sizes {

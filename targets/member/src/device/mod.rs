@@ -1,7 +1,7 @@
 //! The member the firmware runs: it reads its input script from a
 //! semihosting file, joins, follows the group, speaks in it, and appends
 //! what it transmits to its output file. Its state is persisted to the
-//! flash stand-in ([`nvm`]) before anything it produced is transmitted, and
+//! flash stand-in ([`crate::nvm`]) before anything it produced is transmitted, and
 //! the machine is really reset at the points of [`ResetPoint`]; after each
 //! reset the member restores its state and goes on from the input record
 //! its latest save names.
@@ -9,7 +9,6 @@
 //! Memory: the group and two message buffers are `static`s (no heap);
 //! the flash stand-in is a separate `NOLOAD` region, not counted as RAM.
 
-pub mod nvm;
 mod run;
 pub mod stack;
 

@@ -1,9 +1,9 @@
 //! One boot of the member: restore, then follow the input script from the
 //! saved cursor to its end (see the [module docs](super)).
 
-use super::nvm::{Field, Nvm, Word};
 use super::sizes::{BUFFER, MEMBERS};
 use super::{DeviceGroup, Platform, ResetPoint};
+use crate::nvm::{Field, Nvm, Word};
 use crate::proto::{HEADER, Stats, header, input, output};
 use chacha20::ChaCha20Rng;
 use mls_nostd::Error;

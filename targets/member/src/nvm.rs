@@ -16,7 +16,7 @@
 //! older slot: its header is invalidated first and written last, so a reset
 //! in the middle leaves the other slot as the latest valid one.
 
-use super::sizes::{DOWNLOAD, SLOT};
+use crate::sizes::{DOWNLOAD, SLOT};
 
 const META: usize = 64;
 const FACTORY: usize = 1024;
@@ -74,6 +74,7 @@ pub enum Word {
 
 /// The flash stand-in's memory: the linker script of each firmware puts
 /// section `.nvm` in a `NOLOAD` region outside RAM.
+#[cfg(feature = "device")]
 #[unsafe(link_section = ".nvm")]
 static mut REGION: [u8; LEN] = [0; LEN];
 
@@ -119,11 +120,17 @@ pub struct Latest<'a> {
 impl Nvm {
     /// The region; formats it (all zero) on the very first boot. Called
     /// once per boot.
-    pub(super) fn take() -> Nvm {
+    #[cfg(feature = "device")]
+    pub(crate) fn take() -> Nvm {
         let region = &raw mut REGION;
         // SAFETY: called once per boot from the only thread, so this is the
         // only reference to the region.
-        let bytes = unsafe { &mut *region };
+        Nvm::over(unsafe { &mut *region })
+    }
+
+    /// The flash stand-in over `bytes` ([`LEN`] of them); formats it (all
+    /// zero) unless it holds a formatted region already.
+    pub fn over(bytes: &'static mut [u8]) -> Nvm {
         let nvm = Nvm { bytes };
         if u32_at(nvm.bytes, 0) != META_MAGIC {
             nvm.bytes.fill(0);
@@ -233,5 +240,71 @@ impl Nvm {
         put(&mut header, 16, &sum.to_le_bytes());
         put(s, 0, &header);
         (target, seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use super::*;
+    use std::vec;
+
+    fn region() -> &'static mut [u8] {
+        vec![0u8; LEN].leak()
+    }
+
+    /// Saves `state` with `cursor` after `latest`, as the member does.
+    fn save(n: &mut Nvm, latest: Option<(usize, u32)>, cursor: u32, state: &[u8]) -> (usize, u32) {
+        n.begin_save(latest)[..state.len()].copy_from_slice(state);
+        n.commit_save(latest, cursor, state.len())
+    }
+
+    #[test]
+    fn saves_alternate_and_the_newest_wins() {
+        let mut n = Nvm::over(region());
+        assert!(n.latest().is_none());
+        let a = save(&mut n, None, 10, b"first");
+        let b = save(&mut n, Some(a), 20, b"second state");
+        assert_ne!(a.0, b.0);
+        let l = n.latest().unwrap();
+        assert_eq!((l.slot, l.seq, l.cursor, l.state), (b.0, b.1, 20, &b"second state"[..]));
+        let c = save(&mut n, Some(b), 30, b"third");
+        assert_eq!(c.0, a.0);
+        assert_eq!(n.latest().unwrap().state, b"third");
+    }
+
+    #[test]
+    fn a_torn_save_leaves_the_previous_state() {
+        let mut n = Nvm::over(region());
+        let a = save(&mut n, None, 10, b"first");
+        let b = save(&mut n, Some(a), 20, b"second");
+        // A reset while writing the next state: body half written, no header.
+        let body = n.begin_save(Some(b));
+        body[..3].copy_from_slice(b"thi");
+        let l = n.latest().unwrap();
+        assert_eq!((l.seq, l.cursor, l.state), (b.1, 20, &b"second"[..]));
+    }
+
+    #[test]
+    fn a_damaged_slot_is_not_used() {
+        let mut n = Nvm::over(region());
+        let a = save(&mut n, None, 10, b"first");
+        let b = save(&mut n, Some(a), 20, b"second");
+        // One bit of the newest state flips.
+        let at = SLOTS_AT + b.0 * SLOT + SLOT_HEADER;
+        n.bytes[at] ^= 1;
+        assert_eq!(n.latest().unwrap().state, b"first");
+    }
+
+    #[test]
+    fn factory_fields_and_words_survive_a_reboot() {
+        let mut n = Nvm::over(region());
+        assert!(n.set_field(Field::PskId, b"fleet"));
+        assert!(!n.set_field(Field::PskId, &[0; 65]));
+        n.set_word(Word::Boots, 3);
+        // The same bytes, seen again after a reset, are not reformatted.
+        let again = Nvm::over(n.bytes);
+        assert_eq!(again.field(Field::PskId), b"fleet");
+        assert_eq!(again.word(Word::Boots), 3);
     }
 }
