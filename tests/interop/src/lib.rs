@@ -1,0 +1,181 @@
+//! Interoperability of `mls-nostd` with OpenMLS and mls-rs: mixed groups in
+//! one process, exchanging only MLS wire bytes (`tests/`). This library is
+//! the `mls-nostd` side of those groups: [`Ours`], a client with its
+//! signature key, RNG and one group.
+
+use chacha20::ChaCha20Rng;
+use mls_nostd::Error;
+use mls_nostd::codec::{Decode, List};
+use mls_nostd::credential::Credential;
+use mls_nostd::crypto::{CipherSuite, SignaturePrivateKey};
+use mls_nostd::framing::MlsMessage;
+use mls_nostd::group::{CommitOptions, Event, Group, GroupConfig, KeyPackageKeys};
+use mls_nostd::key_package::{LeafTemplate, generate};
+use mls_nostd::proposal::Proposal;
+use mls_nostd::tree::{Capabilities, Lifetime, Now};
+use rand_core::SeedableRng;
+
+/// Room for 16 members, leaves up to 2 KiB (peers add GREASE and
+/// extensions), a large proposal store.
+pub type G<S> = Group<S, 16, 2048, 32, 1, 16384>;
+
+static VERSIONS: [u16; 1] = [1];
+static CREDENTIALS: [u16; 1] = [1];
+
+/// The current time: peers put real lifetimes in their KeyPackages.
+pub fn now() -> Now {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    Now::UnixSeconds(secs)
+}
+
+/// An `mls-nostd` client.
+pub struct Ours<S: CipherSuite> {
+    /// Identity in its basic credential.
+    pub name: Vec<u8>,
+    suite: S,
+    sk: SignaturePrivateKey,
+    rng: ChaCha20Rng,
+    suites: [u16; 1],
+    /// Its group.
+    pub group: Box<G<S>>,
+}
+
+/// What processing a message did, as text (application data as text).
+pub fn event(e: Event<'_>) -> String {
+    match e {
+        Event::Application { data, .. } => String::from_utf8_lossy(data).into_owned(),
+        other => format!("{other:?}"),
+    }
+}
+
+impl<S: CipherSuite + Copy + Default> Ours<S> {
+    /// A client named `name`, its RNG seeded from the name.
+    pub fn new(name: &str) -> Self {
+        let mut seed = [0u8; 32];
+        for (d, s) in seed.iter_mut().zip(name.bytes()) {
+            *d = s;
+        }
+        seed[31] = S::ID as u8;
+        let mut rng = ChaCha20Rng::from_seed(seed);
+        let suite = S::default();
+        let (sk, _) = suite.signature_key_pair(&mut rng);
+        Ours {
+            name: name.as_bytes().to_vec(),
+            suite,
+            sk,
+            rng,
+            suites: [S::ID],
+            group: Box::new(Group::new(suite, GroupConfig::new())),
+        }
+    }
+
+    fn template<'a>(name: &'a [u8], suites: &'a [u16]) -> LeafTemplate<'a> {
+        LeafTemplate {
+            credential: Credential::Basic { identity: name },
+            capabilities: Capabilities {
+                versions: List::from_slice(&VERSIONS),
+                cipher_suites: List::from_slice(suites),
+                extensions: List::empty(),
+                proposals: List::empty(),
+                credentials: List::from_slice(&CREDENTIALS),
+            },
+            extensions: List::empty(),
+        }
+    }
+
+    /// A fresh KeyPackage (`MLSMessage`) and its private keys.
+    pub fn key_package(&mut self) -> (Vec<u8>, KeyPackageKeys) {
+        let mut out = vec![0u8; 4096];
+        let secs = match now() {
+            Now::UnixSeconds(s) => s,
+            Now::NoClock => 0,
+        };
+        let lifetime = Lifetime {
+            not_before: secs - 3600,
+            not_after: secs + 90 * 86400,
+        };
+        let template = Self::template(&self.name, &self.suites);
+        let (n, keys) = generate(
+            &self.suite,
+            &mut self.rng,
+            self.sk.as_slice(),
+            &template,
+            lifetime,
+            List::empty(),
+            &mut out,
+        )
+        .expect("KeyPackage");
+        out.truncate(n);
+        (out, keys)
+    }
+
+    /// Creates `group_id` alone.
+    pub fn create(&mut self, group_id: &[u8]) {
+        let (kp, keys) = self.key_package();
+        self.group
+            .create_from_key_package(group_id, &kp, &keys, self.sk.as_slice(), List::empty(), &mut self.rng)
+            .expect("create");
+    }
+
+    fn saved(&self) -> mls_nostd::group::Saved {
+        let mut out = vec![0u8; self.group.saved_len()];
+        self.group.save(&mut out).expect("save")
+    }
+
+    /// Commits `proposals` (and stored ones); returns the commit and the
+    /// Welcome. The commit applies when it is processed back.
+    pub fn commit(&mut self, proposals: &[Proposal<'_>]) -> (Vec<u8>, Option<Vec<u8>>) {
+        let mut work = vec![0u8; 1 << 17];
+        let options = CommitOptions {
+            proposals,
+            ..Default::default()
+        };
+        let o = self
+            .group
+            .commit(&options, &(), now(), &mut self.rng, &mut work)
+            .expect("commit");
+        let c = o.release(&self.saved()).expect("release");
+        (c.commit.to_vec(), c.welcome.map(<[u8]>::to_vec))
+    }
+
+    /// Encrypts `data` with `aad`.
+    pub fn send(&mut self, data: &[u8], aad: &[u8]) -> Vec<u8> {
+        let mut out = vec![0u8; data.len() + aad.len() + 1024];
+        let o = self.group.send(data, aad, &mut self.rng, &mut out).expect("send");
+        o.release(&self.saved()).expect("release").to_vec()
+    }
+
+    /// Processes `msg`; what it did, as text.
+    pub fn process(&mut self, msg: &[u8]) -> Result<String, Error> {
+        let mut buf = vec![0u8; msg.len()];
+        self.group.process(msg, &(), now(), &mut buf).map(event)
+    }
+
+    /// Joins from `welcome` with KeyPackage `kp` and `keys`.
+    pub fn join(&mut self, welcome: &[u8], kp: &[u8], keys: &KeyPackageKeys) -> Result<(), Error> {
+        let mut scratch = vec![0u8; 2 * welcome.len() + 1024];
+        self.group
+            .join(welcome, kp, keys, self.sk.as_slice(), None, &(), now(), &mut scratch)
+    }
+
+    /// The exporter's output for the interop label and context.
+    pub fn exported(&self) -> Vec<u8> {
+        let mut out = vec![0u8; 32];
+        self.group.export(b"interop", b"context", &mut out).expect("export");
+        out
+    }
+}
+
+/// An Add proposal for the KeyPackage in `kp` (an `MLSMessage` or a bare
+/// KeyPackage).
+pub fn add(kp: &[u8]) -> Proposal<'_> {
+    let key_package = mls_nostd::key_package::KeyPackage::decode_message(kp).expect("KeyPackage");
+    Proposal::Add { key_package }
+}
+
+/// `Decode` is used by the tests through this re-export.
+pub fn decode_message(bytes: &[u8]) -> Result<MlsMessage<'_>, Error> {
+    MlsMessage::decode_exact(bytes)
+}
