@@ -5,10 +5,9 @@
 
 use chacha20::ChaCha20Rng;
 use mls_nostd::Error;
-use mls_nostd::codec::{Decode, List};
+use mls_nostd::codec::List;
 use mls_nostd::credential::Credential;
 use mls_nostd::crypto::{CipherSuite, SignaturePrivateKey};
-use mls_nostd::framing::MlsMessage;
 use mls_nostd::group::{CommitOptions, Event, Group, GroupConfig, KeyPackageKeys};
 use mls_nostd::key_package::{LeafTemplate, generate};
 use mls_nostd::proposal::Proposal;
@@ -124,12 +123,19 @@ impl<S: CipherSuite + Copy + Default> Ours<S> {
         self.group.save(&mut out).expect("save")
     }
 
-    /// Commits `proposals` (and stored ones); returns the commit and the
-    /// Welcome. The commit applies when it is processed back.
+    /// Commits `proposals` (and stored ones) with a path; returns the
+    /// commit and the Welcome. The commit applies when it is processed back.
     pub fn commit(&mut self, proposals: &[Proposal<'_>]) -> (Vec<u8>, Option<Vec<u8>>) {
+        self.commit_with(proposals, true)
+    }
+
+    /// Commits `proposals` (and stored ones), with a path only where one
+    /// is required unless `force_path`.
+    pub fn commit_with(&mut self, proposals: &[Proposal<'_>], force_path: bool) -> (Vec<u8>, Option<Vec<u8>>) {
         let mut work = vec![0u8; 1 << 17];
         let options = CommitOptions {
             proposals,
+            force_path,
             ..Default::default()
         };
         let o = self
@@ -138,6 +144,26 @@ impl<S: CipherSuite + Copy + Default> Ours<S> {
             .expect("commit");
         let c = o.release(&self.saved()).expect("release");
         (c.commit.to_vec(), c.welcome.map(<[u8]>::to_vec))
+    }
+
+    /// Proposes `p` (kept for this member's own next commit too).
+    pub fn propose(&mut self, p: &Proposal<'_>) -> Vec<u8> {
+        let mut out = vec![0u8; 8192];
+        let o = self
+            .group
+            .propose(p, b"", now(), &mut self.rng, &mut out)
+            .expect("propose");
+        o.release(&self.saved()).expect("release").to_vec()
+    }
+
+    /// Proposes an update of this member's own leaf.
+    pub fn propose_update(&mut self) -> Vec<u8> {
+        let mut out = vec![0u8; 8192];
+        let o = self
+            .group
+            .propose_update(b"", now(), &mut self.rng, &mut out)
+            .expect("propose update");
+        o.release(&self.saved()).expect("release").to_vec()
     }
 
     /// Encrypts `data` with `aad`.
@@ -173,9 +199,4 @@ impl<S: CipherSuite + Copy + Default> Ours<S> {
 pub fn add(kp: &[u8]) -> Proposal<'_> {
     let key_package = mls_nostd::key_package::KeyPackage::decode_message(kp).expect("KeyPackage");
     Proposal::Add { key_package }
-}
-
-/// `Decode` is used by the tests through this re-export.
-pub fn decode_message(bytes: &[u8]) -> Result<MlsMessage<'_>, Error> {
-    MlsMessage::decode_exact(bytes)
 }
