@@ -8,7 +8,7 @@ use mls_nostd::Error;
 use mls_nostd::codec::List;
 use mls_nostd::credential::Credential;
 use mls_nostd::crypto::{CipherSuite, SignaturePrivateKey};
-use mls_nostd::group::{CommitOptions, Event, Group, GroupConfig, KeyPackageKeys};
+use mls_nostd::group::{CommitOptions, Event, ExternalJoin, Group, GroupConfig, KeyPackageKeys};
 use mls_nostd::key_package::{LeafTemplate, generate};
 use mls_nostd::proposal::Proposal;
 use mls_nostd::tree::{Capabilities, Lifetime, Now};
@@ -164,6 +164,32 @@ impl<S: CipherSuite + Copy + Default> Ours<S> {
             .propose_update(b"", now(), &mut self.rng, &mut out)
             .expect("propose update");
         o.release(&self.saved()).expect("release").to_vec()
+    }
+
+    /// The group's GroupInfo (`MLSMessage`), signed, with `external_pub`
+    /// and the ratchet tree.
+    pub fn group_info(&mut self) -> Vec<u8> {
+        let mut out = vec![0u8; 1 << 16];
+        let n = self.group.group_info(true, &mut out).expect("GroupInfo");
+        out.truncate(n);
+        out
+    }
+
+    /// Joins by external commit from `group_info`; returns the commit. The
+    /// group is in the new epoch at once.
+    pub fn join_external(&mut self, group_info: &[u8]) -> Result<Vec<u8>, Error> {
+        let mut work = vec![0u8; 1 << 17];
+        let join = ExternalJoin {
+            group_info,
+            ratchet_tree: None,
+            template: Self::template(&self.name, &self.suites),
+            signature_key: self.sk.as_slice(),
+            resync: None,
+            authenticated_data: b"",
+        };
+        let o = self.group.join_external(&join, now(), &mut self.rng, &mut work)?;
+        let saved = self.saved();
+        Ok(o.release(&saved)?.to_vec())
     }
 
     /// Encrypts `data` with `aad`.

@@ -109,6 +109,18 @@ fn commit(a: Make, b: Make, suite: u16) -> Result<usize, String> {
     Ok(g.epochs)
 }
 
+/// external_join: a member of `b` joins by external commit from a GroupInfo
+/// of `a`'s member, then a member of `a` joins from one of `b`'s.
+fn external_join(a: Make, b: Make, suite: u16) -> Result<usize, String> {
+    let mut g = pair(a, b, suite)?;
+    g.external_join(0, b("b1", suite))?;
+    g.talk()?;
+    g.external_join(1, a("a1", suite))?;
+    g.talk()?;
+    g.commit(0, &Commit::default(), vec![])?;
+    Ok(g.epochs)
+}
+
 /// deep_random: `epochs` epochs of random operations by random members of
 /// a group with members of all three implementations; `a` creates it.
 fn deep_random(a: Make, suite: u16, epochs: usize, seed: u64) -> Result<usize, String> {
@@ -203,10 +215,11 @@ type Scenario = (&'static str, fn(Make, Make, u16) -> Result<usize, String>);
 
 #[test]
 fn interop_table() {
-    let scenarios: [Scenario; 3] = [
+    let scenarios: [Scenario; 4] = [
         ("welcome_join", welcome_join),
         ("application", application),
         ("commit", commit),
+        ("external_join", external_join),
     ];
     let mut runs = Vec::new();
     for (scenario, f) in scenarios {

@@ -128,6 +128,25 @@ impl<C: MlsConfig> Member for MlsRs<C> {
         self.group.as_ref().map_or(u32::MAX, |g| g.current_member_index())
     }
 
+    fn group_info(&mut self) -> Result<Vec<u8>, String> {
+        let m = self
+            .group()?
+            .group_info_message_allowing_ext_commit(true)
+            .map_err(text)?;
+        m.to_bytes().map_err(text)
+    }
+
+    fn join_external(&mut self, group_info: &[u8]) -> Result<Vec<u8>, String> {
+        let (group, commit) = self
+            .client
+            .external_commit_builder()
+            .map_err(text)?
+            .build(decode(group_info)?)
+            .map_err(text)?;
+        self.group = Some(group);
+        commit.to_bytes().map_err(text)
+    }
+
     fn state(&mut self) -> (u64, Vec<u8>, Vec<u8>) {
         let g = self.group.as_ref().expect("in a group");
         (

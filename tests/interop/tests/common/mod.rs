@@ -62,6 +62,11 @@ pub trait Member {
     fn process(&mut self, msg: &[u8]) -> Result<Processed, String>;
     /// Its leaf index.
     fn leaf(&self) -> u32;
+    /// The group's GroupInfo (`MLSMessage`) for external joins, with the
+    /// ratchet tree.
+    fn group_info(&mut self) -> Result<Vec<u8>, String>;
+    /// Joins by external commit from a GroupInfo; returns the commit.
+    fn join_external(&mut self, group_info: &[u8]) -> Result<Vec<u8>, String>;
     /// Epoch, epoch authenticator and the exporter's output for
     /// ("interop", "context", 32).
     fn state(&mut self) -> (u64, Vec<u8>, Vec<u8>);
@@ -129,6 +134,20 @@ impl Mixed {
                 self.members.push(j);
             }
         }
+        self.agree()
+    }
+
+    /// `joiner` joins by external commit from member `from`'s GroupInfo;
+    /// everyone applies the commit.
+    pub fn external_join(&mut self, from: usize, mut joiner: Box<dyn Member>) -> Result<(), String> {
+        let gi = self.members[from]
+            .group_info()
+            .map_err(|e| format!("{} could not publish a GroupInfo: {e}", self.who(from)))?;
+        let commit = joiner
+            .join_external(&gi)
+            .map_err(|e| format!("a {} member could not join externally: {e}", joiner.implementation()))?;
+        self.members.push(joiner);
+        self.deliver(self.members.len() - 1, &commit)?;
         self.agree()
     }
 

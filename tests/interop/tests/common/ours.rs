@@ -96,6 +96,14 @@ impl<S: CipherSuite + Copy + Default> Member for OursMember<S> {
         self.ours.group.own_leaf()
     }
 
+    fn group_info(&mut self) -> Result<Vec<u8>, String> {
+        Ok(self.ours.group_info())
+    }
+
+    fn join_external(&mut self, group_info: &[u8]) -> Result<Vec<u8>, String> {
+        self.ours.join_external(group_info).map_err(text)
+    }
+
     fn state(&mut self) -> (u64, Vec<u8>, Vec<u8>) {
         assert_eq!(self.ours.group.status(), Status::Active);
         (

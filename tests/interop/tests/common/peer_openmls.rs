@@ -185,6 +185,40 @@ impl Member for OpenMls {
         self.group.as_ref().map_or(u32::MAX, |g| g.own_leaf_index().u32())
     }
 
+    fn group_info(&mut self) -> Result<Vec<u8>, String> {
+        let g = self.group.as_ref().ok_or("not in a group")?;
+        bytes(
+            g.export_group_info(self.provider.crypto(), &self.signer, true)
+                .map_err(text)?,
+        )
+    }
+
+    fn join_external(&mut self, group_info: &[u8]) -> Result<Vec<u8>, String> {
+        let MlsMessageBodyIn::GroupInfo(gi) = decode(group_info)? else {
+            return Err("not a GroupInfo".into());
+        };
+        let config = MlsGroupJoinConfig::builder()
+            .use_ratchet_tree_extension(true)
+            .wire_format_policy(MIXED_CIPHERTEXT_WIRE_FORMAT_POLICY)
+            .build();
+        let (mut group, bundle) = MlsGroup::external_commit_builder()
+            .with_config(config)
+            .build_group(&self.provider, gi, self.credential.clone())
+            .map_err(text)?
+            .load_psks(self.provider.storage())
+            .map_err(text)?
+            .build(self.provider.rand(), self.provider.crypto(), &self.signer, |_| true)
+            .map_err(text)?
+            .finalize(&self.provider)
+            .map_err(text)?;
+        if group.pending_commit().is_some() {
+            group.merge_pending_commit(&self.provider).map_err(text)?;
+        }
+        let commit = bytes(bundle.commit().clone())?;
+        self.group = Some(group);
+        Ok(commit)
+    }
+
     fn state(&mut self) -> (u64, Vec<u8>, Vec<u8>) {
         let crypto = self.provider.crypto();
         let g = self.group.as_ref().expect("in a group");
