@@ -8,6 +8,7 @@ use mls_nostd::Error;
 use mls_nostd::codec::List;
 use mls_nostd::credential::Credential;
 use mls_nostd::crypto::{CipherSuite, SignaturePrivateKey};
+use mls_nostd::extension::Extension;
 use mls_nostd::group::{CommitOptions, Event, ExternalJoin, Group, GroupConfig, KeyPackageKeys};
 use mls_nostd::key_package::{LeafTemplate, generate};
 use mls_nostd::proposal::Proposal;
@@ -112,9 +113,21 @@ impl<S: CipherSuite + Copy + Default> Ours<S> {
 
     /// Creates `group_id` alone.
     pub fn create(&mut self, group_id: &[u8]) {
+        self.create_with(group_id, &[]);
+    }
+
+    /// Creates `group_id` alone with GroupContext `extensions`.
+    pub fn create_with(&mut self, group_id: &[u8], extensions: &[Extension<'_>]) {
         let (kp, keys) = self.key_package();
         self.group
-            .create_from_key_package(group_id, &kp, &keys, self.sk.as_slice(), List::empty(), &mut self.rng)
+            .create_from_key_package(
+                group_id,
+                &kp,
+                &keys,
+                self.sk.as_slice(),
+                List::from_slice(extensions),
+                &mut self.rng,
+            )
             .expect("create");
     }
 

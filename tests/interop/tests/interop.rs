@@ -121,6 +121,43 @@ fn external_join(a: Make, b: Make, suite: u16) -> Result<usize, String> {
     Ok(g.epochs)
 }
 
+/// external_proposals: in a group of `a`'s creation with an external
+/// sender, the sender (whose proposals OpenMLS signs) proposes to add a
+/// member of `b` and to remove one; members of each commit them by
+/// reference.
+fn external_proposals(a: Make, b: Make, suite: u16) -> Result<usize, String> {
+    let ds = common::peer_openmls::ExternalSenderKey::new(suite);
+    let group_id = b"interop: external proposals";
+    let mut g = Mixed::with_external_sender(a("a0", suite), group_id, &ds.public_key(), &ds.identity);
+    let mut joiner = b("b0", suite);
+    let kp = joiner.key_package();
+    g.commit(
+        0,
+        &Commit {
+            adds: vec![kp],
+            ..Default::default()
+        },
+        vec![joiner],
+    )?;
+    // External Add of a member of b, committed by a's member.
+    let mut c = b("b1", suite);
+    let kp = c.key_package();
+    let epoch = g.members[0].state().0;
+    g.deliver_external(&ds.add(group_id, epoch, &kp))?;
+    g.commit(0, &Commit::default(), vec![c])?;
+    g.talk()?;
+    // External Remove of that member, committed by b's first member.
+    let victim = g.members[2].leaf();
+    let epoch = g.members[0].state().0;
+    g.deliver_external(&ds.remove(group_id, epoch, victim))?;
+    g.commit(1, &Commit::default(), vec![])?;
+    if g.members.len() != 2 {
+        return Err(format!("{} members after the external Remove, not 2", g.members.len()));
+    }
+    g.talk()?;
+    Ok(g.epochs)
+}
+
 /// deep_random: `epochs` epochs of random operations by random members of
 /// a group with members of all three implementations; `a` creates it.
 fn deep_random(a: Make, suite: u16, epochs: usize, seed: u64) -> Result<usize, String> {
@@ -215,11 +252,12 @@ type Scenario = (&'static str, fn(Make, Make, u16) -> Result<usize, String>);
 
 #[test]
 fn interop_table() {
-    let scenarios: [Scenario; 4] = [
+    let scenarios: [Scenario; 5] = [
         ("welcome_join", welcome_join),
         ("application", application),
         ("commit", commit),
         ("external_join", external_join),
+        ("external_proposals", external_proposals),
     ];
     let mut runs = Vec::new();
     for (scenario, f) in scenarios {

@@ -2,7 +2,9 @@
 //! [`Member`].
 
 use super::{Commit, Member, Processed, Propose};
+use mls_rs::ExtensionList;
 use mls_rs::client_builder::MlsConfig;
+use mls_rs::extension::built_in::ExternalSendersExt;
 use mls_rs::group::{CommitEffect, ReceivedMessage};
 use mls_rs::identity::SigningIdentity;
 use mls_rs::identity::basic::{BasicCredential, BasicIdentityProvider};
@@ -60,6 +62,20 @@ impl<C: MlsConfig> Member for MlsRs<C> {
         let group = self
             .client
             .create_group_with_id(group_id.to_vec(), Default::default(), Default::default(), None)
+            .expect("create");
+        self.group = Some(group);
+    }
+
+    fn create_with_external_sender(&mut self, group_id: &[u8], signature_key: &[u8], identity: &[u8]) {
+        let sender = SigningIdentity::new(
+            BasicCredential::new(identity.to_vec()).into_credential(),
+            signature_key.to_vec().into(),
+        );
+        let mut exts = ExtensionList::new();
+        exts.set_from(ExternalSendersExt::new(vec![sender])).expect("extension");
+        let group = self
+            .client
+            .create_group_with_id(group_id.to_vec(), exts, Default::default(), None)
             .expect("create");
         self.group = Some(group);
     }

@@ -50,6 +50,9 @@ pub trait Member {
     fn key_package(&mut self) -> Vec<u8>;
     /// Creates a group alone.
     fn create(&mut self, group_id: &[u8]);
+    /// Creates a group alone whose `external_senders` extension lists one
+    /// sender: a basic credential of `identity` with `signature_key`.
+    fn create_with_external_sender(&mut self, group_id: &[u8], signature_key: &[u8], identity: &[u8]);
     /// Joins from a Welcome (`MLSMessage`) for its last KeyPackage.
     fn join(&mut self, welcome: &[u8]) -> Result<(), String>;
     /// Commits and applies its own commit; returns commit and Welcome.
@@ -90,7 +93,29 @@ impl Mixed {
         }
     }
 
+    /// `creator` alone in `group_id`, with one external sender.
+    pub fn with_external_sender(
+        mut creator: Box<dyn Member>,
+        group_id: &[u8],
+        signature_key: &[u8],
+        identity: &[u8],
+    ) -> Mixed {
+        creator.create_with_external_sender(group_id, signature_key, identity);
+        Mixed {
+            members: vec![creator],
+            epochs: 0,
+        }
+    }
+
+    /// Delivers a message from outside the group to every member.
+    pub fn deliver_external(&mut self, msg: &[u8]) -> Result<(), String> {
+        self.deliver(usize::MAX, msg)
+    }
+
     fn who(&self, i: usize) -> String {
+        if i == usize::MAX {
+            return "the external sender".into();
+        }
         format!("member {i} ({})", self.members[i].implementation())
     }
 

@@ -2,7 +2,10 @@
 
 use super::{Commit, Member, Processed, Propose};
 use mls_interop::{Ours, add};
+use mls_nostd::codec::{Encode, List};
+use mls_nostd::credential::Credential;
 use mls_nostd::crypto::CipherSuite;
+use mls_nostd::extension::{Extension, ExternalSender, extension_type};
 use mls_nostd::group::{Event, KeyPackageKeys, Status};
 use mls_nostd::proposal::Proposal;
 
@@ -39,6 +42,21 @@ impl<S: CipherSuite + Copy + Default> Member for OursMember<S> {
 
     fn create(&mut self, group_id: &[u8]) {
         self.ours.create(group_id);
+    }
+
+    fn create_with_external_sender(&mut self, group_id: &[u8], signature_key: &[u8], identity: &[u8]) {
+        let sender = [ExternalSender {
+            signature_key,
+            credential: Credential::Basic { identity },
+        }];
+        let list = List::from_slice(&sender);
+        let mut data = vec![0u8; list.encoded_len()];
+        list.encode_to(&mut data).expect("encode");
+        let ext = [Extension {
+            extension_type: extension_type::EXTERNAL_SENDERS,
+            data: &data,
+        }];
+        self.ours.create_with(group_id, &ext);
     }
 
     fn join(&mut self, welcome: &[u8]) -> Result<(), String> {

@@ -82,6 +82,23 @@ impl Member for OpenMls {
         self.group = Some(group);
     }
 
+    fn create_with_external_sender(&mut self, group_id: &[u8], signature_key: &[u8], identity: &[u8]) {
+        let sender = ExternalSender::new(
+            signature_key.to_vec().into(),
+            BasicCredential::new(identity.to_vec()).into(),
+        );
+        let exts = Extensions::single(Extension::ExternalSenders(vec![sender])).expect("extensions");
+        let group = MlsGroup::builder()
+            .ciphersuite(self.suite)
+            .with_group_id(GroupId::from_slice(group_id))
+            .use_ratchet_tree_extension(true)
+            .with_wire_format_policy(MIXED_CIPHERTEXT_WIRE_FORMAT_POLICY)
+            .with_group_context_extensions(exts)
+            .build(&self.provider, &self.signer, self.credential.clone())
+            .expect("create");
+        self.group = Some(group);
+    }
+
     fn join(&mut self, welcome: &[u8]) -> Result<(), String> {
         let MlsMessageBodyIn::Welcome(welcome) = decode(welcome)? else {
             return Err("not a Welcome".into());
@@ -227,5 +244,59 @@ impl Member for OpenMls {
             g.epoch_authenticator().as_slice().to_vec(),
             g.export_secret(crypto, "interop", b"context", 32).expect("export"),
         )
+    }
+}
+
+/// An external sender (a Delivery Service) whose proposals OpenMLS signs.
+pub struct ExternalSenderKey {
+    provider: OpenMlsRustCrypto,
+    signer: SignatureKeyPair,
+    /// Its identity in the `external_senders` extension.
+    pub identity: Vec<u8>,
+}
+
+impl ExternalSenderKey {
+    /// A fresh key for `suite`.
+    pub fn new(suite: u16) -> Self {
+        let suite = Ciphersuite::try_from(suite).expect("suite");
+        let provider = OpenMlsRustCrypto::default();
+        let signer = SignatureKeyPair::new(suite.signature_algorithm()).expect("signature key");
+        ExternalSenderKey {
+            provider,
+            signer,
+            identity: b"delivery service".to_vec(),
+        }
+    }
+
+    /// Its signature public key.
+    pub fn public_key(&self) -> Vec<u8> {
+        self.signer.to_public_vec()
+    }
+
+    /// A Remove of `leaf` in `epoch` of `group_id`, as sender 0.
+    pub fn remove(&self, group_id: &[u8], epoch: u64, leaf: u32) -> Vec<u8> {
+        let m = ExternalProposal::new_remove::<OpenMlsRustCrypto>(
+            LeafNodeIndex::new(leaf),
+            GroupId::from_slice(group_id),
+            GroupEpoch::from(epoch),
+            &self.signer,
+            SenderExtensionIndex::new(0),
+        )
+        .expect("external Remove");
+        bytes(m).expect("encode")
+    }
+
+    /// An Add of the KeyPackage `kp` in `epoch` of `group_id`, as sender 0.
+    pub fn add(&self, group_id: &[u8], epoch: u64, kp: &[u8]) -> Vec<u8> {
+        let kp = key_package(&self.provider, kp).expect("KeyPackage");
+        let m = ExternalProposal::new_add::<OpenMlsRustCrypto>(
+            kp,
+            GroupId::from_slice(group_id),
+            GroupEpoch::from(epoch),
+            &self.signer,
+            SenderExtensionIndex::new(0),
+        )
+        .expect("external Add");
+        bytes(m).expect("encode")
     }
 }
