@@ -9,7 +9,7 @@ use mls_nostd::codec::List;
 use mls_nostd::credential::Credential;
 use mls_nostd::crypto::{CipherSuite, SignaturePrivateKey};
 use mls_nostd::extension::Extension;
-use mls_nostd::group::{CommitOptions, Event, ExternalJoin, Group, GroupConfig, KeyPackageKeys};
+use mls_nostd::group::{CommitOptions, Event, ExternalJoin, Group, GroupConfig, KeyPackageKeys, PskStore};
 use mls_nostd::key_package::{LeafTemplate, generate};
 use mls_nostd::proposal::Proposal;
 use mls_nostd::tree::{Capabilities, Lifetime, Now};
@@ -136,6 +136,56 @@ impl<S: CipherSuite + Copy + Default> Ours<S> {
         self.group.save(&mut out).expect("save")
     }
 
+    /// The same client (name and signature key) with a fresh RNG stream,
+    /// and an empty group: for a branch or reinit of its group.
+    pub fn sibling(&mut self) -> Self {
+        let mut seed = [0u8; 32];
+        rand_core::Rng::fill_bytes(&mut self.rng, &mut seed);
+        Ours {
+            name: self.name.clone(),
+            suite: self.suite,
+            sk: self.sk.clone(),
+            rng: ChaCha20Rng::from_seed(seed),
+            suites: self.suites,
+            group: Box::new(Group::new(self.suite, GroupConfig::new())),
+        }
+    }
+
+    /// Commits `proposals` by value (and stored ones) with a path, with
+    /// PSKs from `psks`; returns the commit and the Welcome.
+    pub fn commit_psk(&mut self, proposals: &[Proposal<'_>], psks: &dyn PskStore) -> (Vec<u8>, Option<Vec<u8>>) {
+        let mut work = vec![0u8; 1 << 17];
+        let options = CommitOptions {
+            proposals,
+            ..Default::default()
+        };
+        let o = self
+            .group
+            .commit(&options, psks, now(), &mut self.rng, &mut work)
+            .expect("commit");
+        let c = o.release(&self.saved()).expect("release");
+        (c.commit.to_vec(), c.welcome.map(<[u8]>::to_vec))
+    }
+
+    /// Processes `msg` with PSKs from `psks`.
+    pub fn process_psk(&mut self, msg: &[u8], psks: &dyn PskStore) -> Result<String, Error> {
+        let mut buf = vec![0u8; msg.len()];
+        self.group.process(msg, psks, now(), &mut buf).map(event)
+    }
+
+    /// Joins from `welcome` with PSKs from `psks`.
+    pub fn join_psk(
+        &mut self,
+        welcome: &[u8],
+        kp: &[u8],
+        keys: &KeyPackageKeys,
+        psks: &dyn PskStore,
+    ) -> Result<(), Error> {
+        let mut scratch = vec![0u8; 2 * welcome.len() + 1024];
+        self.group
+            .join(welcome, kp, keys, self.sk.as_slice(), None, psks, now(), &mut scratch)
+    }
+
     /// Commits `proposals` (and stored ones) with a path; returns the
     /// commit and the Welcome. The commit applies when it is processed back.
     pub fn commit(&mut self, proposals: &[Proposal<'_>]) -> (Vec<u8>, Option<Vec<u8>>) {
@@ -238,4 +288,29 @@ impl<S: CipherSuite + Copy + Default> Ours<S> {
 pub fn add(kp: &[u8]) -> Proposal<'_> {
     let key_package = mls_nostd::key_package::KeyPackage::decode_message(kp).expect("KeyPackage");
     Proposal::Add { key_package }
+}
+
+/// The resumption PSK of one epoch of one group, and the ReInit that
+/// closed that group if it was reinitialised (§11.2, §11.3).
+pub struct Resumption<'a> {
+    /// The old group.
+    pub group_id: &'a [u8],
+    /// Its epoch.
+    pub epoch: u64,
+    /// That epoch's resumption PSK.
+    pub psk: &'a [u8],
+    /// The ReInit that closed it, for a reinit.
+    pub reinit: Option<mls_nostd::proposal::ReInit<'a>>,
+}
+
+impl PskStore for Resumption<'_> {
+    fn external(&self, _: &[u8]) -> Option<&[u8]> {
+        None
+    }
+    fn resumption(&self, group_id: &[u8], epoch: u64) -> Option<&[u8]> {
+        (group_id == self.group_id && epoch == self.epoch).then_some(self.psk)
+    }
+    fn reinit(&self, group_id: &[u8], epoch: u64) -> Option<mls_nostd::proposal::ReInit<'_>> {
+        self.reinit.filter(|_| group_id == self.group_id && epoch == self.epoch)
+    }
 }

@@ -276,6 +276,32 @@ fn interop_table() {
         }
     }
     for suite in SUITES {
+        let (ours_branches, peer_branches): (fn() -> Result<usize, String>, fn() -> Result<usize, String>) = match suite
+        {
+            1 => (
+                common::resumption::ours_branches::<Curve25519Aes128>,
+                common::resumption::peer_branches::<Curve25519Aes128>,
+            ),
+            2 => (
+                common::resumption::ours_branches::<P256Aes128>,
+                common::resumption::peer_branches::<P256Aes128>,
+            ),
+            _ => (
+                common::resumption::ours_branches::<Curve25519ChaCha>,
+                common::resumption::peer_branches::<Curve25519ChaCha>,
+            ),
+        };
+        for (direction, f) in [("mls-nostd → peer", ours_branches), ("peer → mls-nostd", peer_branches)] {
+            runs.push(Run {
+                scenario: "branch",
+                peer: "mls-rs",
+                suite,
+                direction,
+                result: run(f),
+            });
+        }
+    }
+    for suite in SUITES {
         for (i, (who, make)) in std::iter::once(OURS).chain(PEERS).enumerate() {
             runs.push(Run {
                 scenario: "deep_random",

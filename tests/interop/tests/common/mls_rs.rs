@@ -25,19 +25,26 @@ fn decode(msg: &[u8]) -> Result<MlsMessage, String> {
     MlsMessage::from_bytes(msg).map_err(text)
 }
 
-/// A member named `name` for cipher suite `suite`.
-pub fn boxed(name: &str, suite: u16) -> Box<dyn Member> {
+/// An mls-rs client named `name` for cipher suite `suite`.
+pub fn client(name: &str, suite: u16) -> Client<impl MlsConfig + use<>> {
     let suite = mls_rs::CipherSuite::from(suite);
     let crypto = RustCryptoProvider::default();
     let cs = crypto.cipher_suite_provider(suite).expect("suite");
     let (secret, public) = cs.signature_key_generate().expect("signature key");
     let credential = BasicCredential::new(name.as_bytes().to_vec()).into_credential();
-    let client = Client::builder()
+    Client::builder()
         .identity_provider(BasicIdentityProvider)
         .crypto_provider(crypto)
         .signing_identity(SigningIdentity::new(credential, public), secret, suite)
-        .build();
-    Box::new(MlsRs { client, group: None })
+        .build()
+}
+
+/// A member named `name` for cipher suite `suite`.
+pub fn boxed(name: &str, suite: u16) -> Box<dyn Member> {
+    Box::new(MlsRs {
+        client: client(name, suite),
+        group: None,
+    })
 }
 
 impl<C: MlsConfig> MlsRs<C> {

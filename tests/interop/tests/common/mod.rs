@@ -4,6 +4,7 @@
 pub mod mls_rs;
 pub mod ours;
 pub mod peer_openmls;
+pub mod resumption;
 
 /// What processing a message did.
 #[derive(Debug, Clone, PartialEq, Eq)]
