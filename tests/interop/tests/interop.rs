@@ -248,6 +248,9 @@ fn run(f: impl FnOnce() -> Result<usize, String>) -> Result<usize, String> {
     }
 }
 
+/// A two-party scenario for one suite.
+type Pairwise = fn() -> Result<usize, String>;
+
 type Scenario = (&'static str, fn(Make, Make, u16) -> Result<usize, String>);
 
 #[test]
@@ -276,8 +279,7 @@ fn interop_table() {
         }
     }
     for suite in SUITES {
-        let (ours_branches, peer_branches): (fn() -> Result<usize, String>, fn() -> Result<usize, String>) = match suite
-        {
+        let (ours_branches, peer_branches): (Pairwise, Pairwise) = match suite {
             1 => (
                 common::resumption::ours_branches::<Curve25519Aes128>,
                 common::resumption::peer_branches::<Curve25519Aes128>,
