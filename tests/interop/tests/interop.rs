@@ -279,28 +279,47 @@ fn interop_table() {
         }
     }
     for suite in SUITES {
-        let (ours_branches, peer_branches): (Pairwise, Pairwise) = match suite {
-            1 => (
-                common::resumption::ours_branches::<Curve25519Aes128>,
-                common::resumption::peer_branches::<Curve25519Aes128>,
-            ),
-            2 => (
-                common::resumption::ours_branches::<P256Aes128>,
-                common::resumption::peer_branches::<P256Aes128>,
-            ),
-            _ => (
-                common::resumption::ours_branches::<Curve25519ChaCha>,
-                common::resumption::peer_branches::<Curve25519ChaCha>,
-            ),
+        use common::resumption::{ours_branches, ours_reinits, peer_branches, peer_reinits};
+        let pairs: [(&str, Pairwise, Pairwise); 2] = match suite {
+            1 => [
+                (
+                    "branch",
+                    ours_branches::<Curve25519Aes128>,
+                    peer_branches::<Curve25519Aes128>,
+                ),
+                (
+                    "reinit",
+                    ours_reinits::<Curve25519Aes128>,
+                    peer_reinits::<Curve25519Aes128>,
+                ),
+            ],
+            2 => [
+                ("branch", ours_branches::<P256Aes128>, peer_branches::<P256Aes128>),
+                ("reinit", ours_reinits::<P256Aes128>, peer_reinits::<P256Aes128>),
+            ],
+            _ => [
+                (
+                    "branch",
+                    ours_branches::<Curve25519ChaCha>,
+                    peer_branches::<Curve25519ChaCha>,
+                ),
+                (
+                    "reinit",
+                    ours_reinits::<Curve25519ChaCha>,
+                    peer_reinits::<Curve25519ChaCha>,
+                ),
+            ],
         };
-        for (direction, f) in [("mls-nostd → peer", ours_branches), ("peer → mls-nostd", peer_branches)] {
-            runs.push(Run {
-                scenario: "branch",
-                peer: "mls-rs",
-                suite,
-                direction,
-                result: run(f),
-            });
+        for (scenario, ours_first, peer_first) in pairs {
+            for (direction, f) in [("mls-nostd → peer", ours_first), ("peer → mls-nostd", peer_first)] {
+                runs.push(Run {
+                    scenario,
+                    peer: "mls-rs",
+                    suite,
+                    direction,
+                    result: run(f),
+                });
+            }
         }
     }
     for suite in SUITES {
