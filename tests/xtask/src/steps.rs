@@ -38,6 +38,7 @@ fn steps() -> Vec<Step> {
             &["clippy", "--all-targets", "--", "-D", "warnings"],
         ),
         cargo_step("cargo test (host)", &["test"]),
+        step("interop table (written by the mls-interop test)", interop_table),
         cargo_step("conformance vectors", &["run", "--release", "-p", "mls-conformance"]),
         cargo_step("demo (README's main command)", &["run", "--release", "-p", "mls-demo"]),
     ];
@@ -118,6 +119,21 @@ pub const TREE_SIZE: &[&str] = &[
 /// Prints the ratchet tree size table.
 pub fn tree_size() -> Result<(), String> {
     cmd::run(&mut cmd::cargo(TREE_SIZE))
+}
+
+/// Prints the interop table that `cargo test` wrote (the `mls-interop`
+/// test fails on any failed run, so a table is present only when all
+/// passed or the step before failed).
+fn interop_table() -> Result<(), String> {
+    let target_dir =
+        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| cmd::root().join("target"), std::path::PathBuf::from);
+    let path = target_dir.join("tmp").join("interop.md");
+    let table = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("{table}");
+    if table.contains("FAILED") {
+        return Err("an interop run failed".into());
+    }
+    Ok(())
 }
 
 /// The firmware must exit 0 with every check passed.
