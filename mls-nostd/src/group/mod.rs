@@ -414,6 +414,21 @@ where
         })
     }
 
+    /// The provisional GroupContext of a commit (§12.4.1, §12.4.2): one
+    /// epoch on, with the staged tree's `tree_hash`, the new `extensions`
+    /// and the current confirmed transcript hash (which the key schedule
+    /// replaces once the commit is signed).
+    fn next_context<'a>(&'a self, tree_hash: &'a [u8], extensions: Extensions<'a>) -> GroupContext<'a> {
+        GroupContext {
+            cipher_suite: S::ID,
+            group_id: &self.group_id,
+            epoch: self.epoch + 1,
+            tree_hash,
+            confirmed_transcript_hash: &self.confirmed_transcript_hash,
+            extensions,
+        }
+    }
+
     /// The signature key of member `leaf`.
     fn member_key(&self, leaf: u32) -> Result<&[u8]> {
         self.tree

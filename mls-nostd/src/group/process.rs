@@ -14,7 +14,6 @@ use crate::extension::{self, ExternalSender};
 use crate::framing::{
     AuthenticatedContent, Content, ContentType, KeyUse, MlsMessage, PrivateMessage, Sender, WireFormat, verify_content,
 };
-use crate::group_context::GroupContext;
 use crate::key_schedule::{external_init_receiver, external_key_pair};
 use crate::proposal::Proposal;
 use crate::secret_tree::{ContentKind, SecretTreeConfig};
@@ -368,6 +367,14 @@ where
             }
             let checked = check_path(&self.suite, &applied.stage.view(&self.tree), committer, path, &check)?;
             merge_path(&mut applied.stage, &self.tree, path, &checked)?;
+        }
+        // The staged tree is final from here: hash it once, for the path
+        // secrets' context and for the new epoch.
+        let view = applied.stage.view(&self.tree);
+        let tree_hash = view.hash_of(&self.suite, view.root());
+        let n_leaves = view.width();
+        let gc = self.next_context(&tree_hash, new_exts_list);
+        if let Some(path) = &commit.path {
             if own {
                 let pending = self.pending.as_ref().ok_or(Error::Malformed {
                     reason: "no pending commit",
@@ -375,19 +382,19 @@ where
                 commit_secret = pending.commit_secret.clone();
                 keys = pending.keys.clone();
             } else if !applied.removes_me {
-                let view = applied.stage.view(&self.tree);
-                let tree_hash = view.hash_of(&self.suite, view.root());
-                let gc = encode_context(&GroupContext {
-                    cipher_suite: S::ID,
-                    group_id: &self.group_id,
-                    epoch: self.epoch + 1,
-                    tree_hash: &tree_hash,
-                    confirmed_transcript_hash: &self.confirmed_transcript_hash,
-                    extensions: new_exts_list,
-                })?;
+                let gc_bytes = encode_context(&gc)?;
                 let mut scratch = [0u8; scratch_len(super::MAX_GROUP_CONTEXT_LEN)];
                 let added = applied.added();
-                let d = decrypt_path(&self.suite, &view, &keys, committer, path, &gc, added, &mut scratch)?;
+                let d = decrypt_path(
+                    &self.suite,
+                    &view,
+                    &keys,
+                    committer,
+                    path,
+                    &gc_bytes,
+                    added,
+                    &mut scratch,
+                )?;
                 commit_secret = d.commit_secret;
                 keys = d.keys;
             }
@@ -401,9 +408,6 @@ where
         }
 
         // The new epoch.
-        let view = applied.stage.view(&self.tree);
-        let tree_hash = view.hash_of(&self.suite, view.root());
-        let n_leaves = view.width();
         let psk = self.commit_psk_secret(applied.psks.get(..applied.psk_len).unwrap_or_default(), psks)?;
         let init = match applied.external_init {
             Some(kem_output) => {
@@ -411,14 +415,6 @@ where
                 external_init_receiver(&self.suite, external_priv.as_slice(), kem_output)?
             }
             None => self.secrets.init_secret.clone(),
-        };
-        let gc = GroupContext {
-            cipher_suite: S::ID,
-            group_id: &self.group_id,
-            epoch: self.epoch + 1,
-            tree_hash: &tree_hash,
-            confirmed_transcript_hash: &self.confirmed_transcript_hash,
-            extensions: new_exts_list,
         };
         let (wf, sig) = (ac.wire_format, ac.auth.signature);
         let next = next_epoch(
