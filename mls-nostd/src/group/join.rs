@@ -272,12 +272,6 @@ where
             applied.stage.apply(tree);
             Ok(())
         })?;
-        let version = self.version;
-        let work: &'w [u8] = work;
-        Ok(Outgoing::new(
-            work.get(..len).ok_or(Error::Truncated)?,
-            self.owner(),
-            version,
-        ))
+        self.outgoing(work, len)
     }
 }

@@ -438,6 +438,16 @@ where
     }
 
     /// Marks a change of state.
+    /// The first `len` bytes of `bytes`, released once the state at the
+    /// current version is saved.
+    fn outgoing<'o>(&self, bytes: &'o [u8], len: usize) -> Result<Outgoing<&'o [u8]>> {
+        Ok(Outgoing::new(
+            bytes.get(..len).ok_or(Error::Truncated)?,
+            self.owner(),
+            self.version,
+        ))
+    }
+
     fn bump(&mut self) -> u64 {
         self.version += 1;
         self.version

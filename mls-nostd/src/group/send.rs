@@ -63,13 +63,8 @@ where
             rng,
             out,
         )?;
-        let version = self.bump();
-        let out: &'o [u8] = out;
-        Ok(Outgoing::new(
-            out.get(..n).ok_or(Error::Truncated)?,
-            self.owner(),
-            version,
-        ))
+        self.bump();
+        self.outgoing(out, n)
     }
 
     /// Sends a proposal (§12.1) into `out`, and keeps it so that this
@@ -138,13 +133,8 @@ where
             },
         );
         self.proposals.push(&reference, me, proposal)?;
-        let version = self.bump();
-        let out: &'o [u8] = out;
-        Ok(Outgoing::new(
-            out.get(..n).ok_or(Error::Truncated)?,
-            self.owner(),
-            version,
-        ))
+        self.bump();
+        self.outgoing(out, n)
     }
 
     /// Proposes to refresh this member's own leaf (§12.1.2): a fresh
