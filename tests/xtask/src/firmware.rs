@@ -98,8 +98,7 @@ pub fn run(corrupt: bool) -> Result<Run, String> {
 
 /// The firmware ELF (honours `CARGO_TARGET_DIR`).
 pub fn elf() -> PathBuf {
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| cmd::root().join("target"), PathBuf::from);
-    target_dir.join(TARGET).join("release").join(PACKAGE)
+    cmd::target_dir().join(TARGET).join("release").join(PACKAGE)
 }
 
 #[cfg(test)]

@@ -80,8 +80,7 @@ fn cargo(board: &Board, members: u64, verb: &str) -> Command {
 }
 
 fn elf(board: &Board) -> PathBuf {
-    let target_dir = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| cmd::root().join("target"), PathBuf::from);
-    target_dir.join(board.target).join("release").join(board.package)
+    cmd::target_dir().join(board.target).join("release").join(board.package)
 }
 
 /// `key=value` fields of the `STATS` line.

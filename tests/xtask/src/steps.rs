@@ -125,9 +125,7 @@ pub fn tree_size() -> Result<(), String> {
 /// test fails on any failed run, so a table is present only when all
 /// passed or the step before failed).
 fn interop_table() -> Result<(), String> {
-    let target_dir =
-        std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| cmd::root().join("target"), std::path::PathBuf::from);
-    let path = target_dir.join("tmp").join("interop.md");
+    let path = cmd::target_dir().join("tmp").join("interop.md");
     let table = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("{table}");
     if table.contains("FAILED") {
