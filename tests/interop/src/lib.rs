@@ -151,50 +151,20 @@ impl<S: CipherSuite + Copy + Default> Ours<S> {
         }
     }
 
-    /// Commits `proposals` by value (and stored ones) with a path, with
-    /// PSKs from `psks`; returns the commit and the Welcome.
-    pub fn commit_psk(&mut self, proposals: &[Proposal<'_>], psks: &dyn PskStore) -> (Vec<u8>, Option<Vec<u8>>) {
-        let mut work = vec![0u8; 1 << 17];
-        let options = CommitOptions {
-            proposals,
-            ..Default::default()
-        };
-        let o = self
-            .group
-            .commit(&options, psks, now(), &mut self.rng, &mut work)
-            .expect("commit");
-        let c = o.release(&self.saved()).expect("release");
-        (c.commit.to_vec(), c.welcome.map(<[u8]>::to_vec))
-    }
-
-    /// Processes `msg` with PSKs from `psks`.
-    pub fn process_psk(&mut self, msg: &[u8], psks: &dyn PskStore) -> Result<String, Error> {
-        let mut buf = vec![0u8; msg.len()];
-        self.group.process(msg, psks, now(), &mut buf).map(event)
-    }
-
-    /// Joins from `welcome` with PSKs from `psks`.
-    pub fn join_psk(
-        &mut self,
-        welcome: &[u8],
-        kp: &[u8],
-        keys: &KeyPackageKeys,
-        psks: &dyn PskStore,
-    ) -> Result<(), Error> {
-        let mut scratch = vec![0u8; 2 * welcome.len() + 1024];
-        self.group
-            .join(welcome, kp, keys, self.sk.as_slice(), None, psks, now(), &mut scratch)
-    }
-
     /// Commits `proposals` (and stored ones) with a path; returns the
     /// commit and the Welcome. The commit applies when it is processed back.
     pub fn commit(&mut self, proposals: &[Proposal<'_>]) -> (Vec<u8>, Option<Vec<u8>>) {
-        self.commit_with(proposals, true)
+        self.commit_with(proposals, true, &())
     }
 
     /// Commits `proposals` (and stored ones), with a path only where one
-    /// is required unless `force_path`.
-    pub fn commit_with(&mut self, proposals: &[Proposal<'_>], force_path: bool) -> (Vec<u8>, Option<Vec<u8>>) {
+    /// is required unless `force_path`, with PSKs from `psks`.
+    pub fn commit_with(
+        &mut self,
+        proposals: &[Proposal<'_>],
+        force_path: bool,
+        psks: &dyn PskStore,
+    ) -> (Vec<u8>, Option<Vec<u8>>) {
         let mut work = vec![0u8; 1 << 17];
         let options = CommitOptions {
             proposals,
@@ -203,7 +173,7 @@ impl<S: CipherSuite + Copy + Default> Ours<S> {
         };
         let o = self
             .group
-            .commit(&options, &(), now(), &mut self.rng, &mut work)
+            .commit(&options, psks, now(), &mut self.rng, &mut work)
             .expect("commit");
         let c = o.release(&self.saved()).expect("release");
         (c.commit.to_vec(), c.welcome.map(<[u8]>::to_vec))
@@ -264,15 +234,31 @@ impl<S: CipherSuite + Copy + Default> Ours<S> {
 
     /// Processes `msg`; what it did, as text.
     pub fn process(&mut self, msg: &[u8]) -> Result<String, Error> {
+        self.process_with(msg, &())
+    }
+
+    /// Processes `msg` with PSKs from `psks`.
+    pub fn process_with(&mut self, msg: &[u8], psks: &dyn PskStore) -> Result<String, Error> {
         let mut buf = vec![0u8; msg.len()];
-        self.group.process(msg, &(), now(), &mut buf).map(event)
+        self.group.process(msg, psks, now(), &mut buf).map(event)
     }
 
     /// Joins from `welcome` with KeyPackage `kp` and `keys`.
     pub fn join(&mut self, welcome: &[u8], kp: &[u8], keys: &KeyPackageKeys) -> Result<(), Error> {
+        self.join_with(welcome, kp, keys, &())
+    }
+
+    /// Joins from `welcome` with PSKs from `psks`.
+    pub fn join_with(
+        &mut self,
+        welcome: &[u8],
+        kp: &[u8],
+        keys: &KeyPackageKeys,
+        psks: &dyn PskStore,
+    ) -> Result<(), Error> {
         let mut scratch = vec![0u8; 2 * welcome.len() + 1024];
         self.group
-            .join(welcome, kp, keys, self.sk.as_slice(), None, &(), now(), &mut scratch)
+            .join(welcome, kp, keys, self.sk.as_slice(), None, psks, now(), &mut scratch)
     }
 
     /// The exporter's output for the interop label and context.

@@ -34,16 +34,7 @@ const SUITES: [u16; 3] = [Curve25519Aes128::ID, P256Aes128::ID, Curve25519ChaCha
 /// `a` creates a group and adds a member of `b` by its Welcome.
 fn pair(a: Make, b: Make, suite: u16) -> Result<Mixed, String> {
     let mut g = Mixed::new(a("a0", suite), b"interop group");
-    let mut joiner = b("b0", suite);
-    let kp = joiner.key_package();
-    g.commit(
-        0,
-        &Commit {
-            adds: vec![kp],
-            ..Default::default()
-        },
-        vec![joiner],
-    )?;
+    g.add(0, b("b0", suite))?;
     Ok(g)
 }
 
@@ -129,16 +120,7 @@ fn external_proposals(a: Make, b: Make, suite: u16) -> Result<usize, String> {
     let ds = common::peer_openmls::ExternalSenderKey::new(suite);
     let group_id = b"interop: external proposals";
     let mut g = Mixed::with_external_sender(a("a0", suite), group_id, &ds.public_key(), &ds.identity);
-    let mut joiner = b("b0", suite);
-    let kp = joiner.key_package();
-    g.commit(
-        0,
-        &Commit {
-            adds: vec![kp],
-            ..Default::default()
-        },
-        vec![joiner],
-    )?;
+    g.add(0, b("b0", suite))?;
     // External Add of a member of b, committed by a's member.
     let mut c = b("b1", suite);
     let kp = c.key_package();
@@ -174,34 +156,17 @@ fn deep_random(a: Make, suite: u16, epochs: usize, seed: u64) -> Result<usize, S
     let mut named = 1;
     // Start with one member of each implementation.
     for make in &makes {
-        let mut m = make(&format!("r{named}"), suite);
+        g.add(0, make(&format!("r{named}"), suite))?;
         named += 1;
-        let kp = m.key_package();
-        g.commit(
-            0,
-            &Commit {
-                adds: vec![kp],
-                ..Default::default()
-            },
-            vec![m],
-        )?;
     }
     while g.epochs < epochs {
         let n = g.members.len();
         let by = next(n);
         match next(6) {
             0 if n < 10 => {
-                let mut m = makes[next(makes.len())](&format!("r{named}"), suite);
+                let make = makes[next(makes.len())];
+                g.add(by, make(&format!("r{named}"), suite))?;
                 named += 1;
-                let kp = m.key_package();
-                g.commit(
-                    by,
-                    &Commit {
-                        adds: vec![kp],
-                        ..Default::default()
-                    },
-                    vec![m],
-                )?;
             }
             1 if n > 3 => {
                 let victim = (by + 1 + next(n - 1)) % n;

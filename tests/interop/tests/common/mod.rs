@@ -177,6 +177,17 @@ impl Mixed {
         self.agree()
     }
 
+    /// Member `by` adds `joiner` by value (with a path); `joiner` joins
+    /// from the Welcome.
+    pub fn add(&mut self, by: usize, mut joiner: Box<dyn Member>) -> Result<(), String> {
+        let kp = joiner.key_package();
+        let c = Commit {
+            adds: vec![kp],
+            ..Default::default()
+        };
+        self.commit(by, &c, vec![joiner])
+    }
+
     /// Member `by` proposes `p`; everyone else keeps it.
     pub fn propose(&mut self, by: usize, p: &Propose) -> Result<(), String> {
         let msg = self.members[by]

@@ -67,7 +67,7 @@ impl<S: CipherSuite + Copy + Default> Member for OursMember<S> {
     fn commit(&mut self, c: &Commit) -> Result<(Vec<u8>, Option<Vec<u8>>), String> {
         let mut proposals: Vec<Proposal<'_>> = c.adds.iter().map(|kp| add(kp)).collect();
         proposals.extend(c.removes.iter().map(|&removed| Proposal::Remove { removed }));
-        let (commit, welcome) = self.ours.commit_with(&proposals, !c.no_path);
+        let (commit, welcome) = self.ours.commit_with(&proposals, !c.no_path, &());
         // The Delivery Service's echo applies it.
         match self
             .ours
