@@ -138,8 +138,8 @@ mod tests {
         assert_eq!(parent(0, 4), Some(1));
         assert_eq!(parent(3, 4), None);
         assert_eq!(sibling(4, 4), Some(6));
-        assert_eq!(direct_path(0, 4).collect::<heapless_vec::V>(), [1, 3]);
-        assert_eq!(copath(0, 4).collect::<heapless_vec::V>(), [2, 5]);
+        assert_eq!(direct_path(0, 4).collect::<V>(), [1, 3]);
+        assert_eq!(copath(0, 4).collect::<V>(), [2, 5]);
         assert_eq!(common_ancestor(0, 6), 3);
         assert_eq!(common_ancestor(4, 6), 5);
         assert_eq!(root(1), 0);
@@ -147,8 +147,6 @@ mod tests {
         assert_eq!(parent(99, 4), None);
     }
 
-    mod heapless_vec {
-        extern crate std;
-        pub type V = std::vec::Vec<u32>;
-    }
+    /// A collected path (the crate links `std` in tests).
+    type V = std::vec::Vec<u32>;
 }
