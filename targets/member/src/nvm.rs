@@ -213,12 +213,16 @@ impl Nvm {
         }
     }
 
+    /// The slot a save after `latest` goes to: the other one.
+    fn target(latest: Option<(usize, u32)>) -> usize {
+        latest.map_or(0, |(slot, _)| 1 - slot)
+    }
+
     /// Starts a save after `latest` (a slot and sequence number): the
     /// other slot's header is invalidated and its body returned to write
     /// the state into.
     pub fn begin_save(&mut self, latest: Option<(usize, u32)>) -> &mut [u8] {
-        let target = latest.map_or(0, |(slot, _)| 1 - slot);
-        let s = self.slot_mut(target);
+        let s = self.slot_mut(Self::target(latest));
         put(s, 0, &[0; SLOT_HEADER]);
         s.get_mut(SLOT_HEADER..).unwrap_or_default()
     }
@@ -227,7 +231,7 @@ impl Nvm {
     /// `latest`: writes the header that makes `len` bytes of state, resuming
     /// at `cursor`, the latest. Returns the new (slot, sequence number).
     pub fn commit_save(&mut self, latest: Option<(usize, u32)>, cursor: u32, len: usize) -> (usize, u32) {
-        let target = latest.map_or(0, |(slot, _)| 1 - slot);
+        let target = Self::target(latest);
         let seq = latest.map_or(1, |(_, seq)| seq + 1);
         let s = self.slot_mut(target);
         let mut header = [0u8; SLOT_HEADER];

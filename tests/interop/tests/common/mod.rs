@@ -143,15 +143,10 @@ impl Mixed {
     /// Member `by` commits `c`; everyone applies it; the new members made
     /// by `joiners` join from the Welcome. Then all must agree.
     pub fn commit(&mut self, by: usize, c: &Commit, joiners: Vec<Box<dyn Member>>) -> Result<(), String> {
-        let removed: Vec<u32> = c.removes.clone();
         let (commit, welcome) = self.members[by]
             .commit(c)
             .map_err(|e| format!("{} could not commit: {e}", self.who(by)))?;
-        let committer_leaf = self.members[by].leaf();
         self.deliver(by, &commit)?;
-        // Removed members whose implementation does not report it.
-        self.members
-            .retain(|m| m.leaf() == committer_leaf || !removed.contains(&m.leaf()));
         if !joiners.is_empty() {
             let welcome = welcome.ok_or("a commit that adds members without a Welcome")?;
             for mut j in joiners {
