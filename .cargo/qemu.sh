@@ -22,8 +22,13 @@ esac
 qemu=(timeout -k 5 "${QEMU_TIMEOUT:-600}" "${qemu[@]}" -nographic -monitor none -serial none
       -semihosting-config enable=on,target=native -kernel "$elf")
 
+readelf=$(command -v readelf || command -v llvm-readelf) || {
+  echo "qemu.sh: neither readelf (binutils) nor llvm-readelf found" >&2
+  exit 127
+}
+
 boot() {
-  if readelf -S "$elf" | grep -q '\.defmt'; then
+  if "$readelf" -S "$elf" | grep -q '\.defmt'; then
     if ! command -v defmt-print >/dev/null; then
       echo "qemu.sh: defmt-print not found: cargo install defmt-print --version 1.2.0 --locked" >&2
       return 127

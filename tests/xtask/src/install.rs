@@ -17,8 +17,10 @@ pub const TARGETS: &[&str] = &[
 const APT_TOOLS: &[(&[&str], &str)] = &[
     (&["qemu-system-arm"], "qemu-system-arm"),
     (&["qemu-system-riscv32"], "qemu-system-misc"),
-    // The size report takes GNU `size` or `llvm-size`.
+    // The size report takes GNU `size` or `llvm-size`; the firmware runner
+    // `readelf` or `llvm-readelf`.
     (&["size", "llvm-size"], "binutils"),
+    (&["readelf", "llvm-readelf"], "binutils"),
 ];
 
 /// Installs whatever is missing.
@@ -95,13 +97,15 @@ fn rust_components() -> Result<(), String> {
 }
 
 fn apt_packages() -> Result<(), String> {
-    let missing: Vec<&str> = APT_TOOLS
+    let mut missing: Vec<&str> = APT_TOOLS
         .iter()
         .filter(|(tools, _)| tools.iter().all(|t| cmd::find_tool(t).is_none()))
         .map(|(_, package)| *package)
         .collect();
+    missing.sort_unstable();
+    missing.dedup();
     if missing.is_empty() {
-        println!("tools: qemu-system-arm, qemu-system-riscv32 and size found");
+        println!("tools: qemu-system-arm, qemu-system-riscv32, size and readelf found");
         return Ok(());
     }
     println!("missing Debian packages: {}", missing.join(" "));

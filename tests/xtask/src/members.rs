@@ -48,17 +48,6 @@ const AIM_RAM: u64 = 48 * 1024;
 /// The recorded budget: CI fails when a figure grows past it.
 const BUDGET: &str = "targets/member-budget.txt";
 
-const FLASH: &[&str] = &[
-    ".vector_table",
-    ".init",
-    ".init.rust",
-    ".trap",
-    ".text",
-    ".rodata",
-    ".data",
-];
-const RAM: &[&str] = &[".data", ".bss", ".uninit"];
-
 /// What one member run measured.
 struct Row {
     target: &'static str,
@@ -106,8 +95,8 @@ fn run(board: &'static Board, members: u64) -> Result<Row, String> {
         target: board.target,
         cpu: board.cpu,
         members,
-        flash: size::sum(&sections, FLASH).0,
-        static_ram: size::sum(&sections, RAM).0,
+        flash: size::sum(&sections, size::FLASH).0,
+        static_ram: size::sum(&sections, size::RAM).0,
         peak_stack: field("peak_stack")?,
         group: field("group_bytes")?,
         saved: field("state_bytes")?,
@@ -240,8 +229,8 @@ pub fn m0_size() -> Result<(), String> {
     };
     cmd::run(&mut cargo(&board, 64, "build"))?;
     let sections = size::sections(&elf(&board))?;
-    let (flash, parts) = size::sum(&sections, FLASH);
-    let (ram, _) = size::sum(&sections, RAM);
+    let (flash, parts) = size::sum(&sections, size::FLASH);
+    let (ram, _) = size::sum(&sections, size::RAM);
     println!(
         "{} member (64), built for {}: flash {} B ({parts}), static RAM {} B; not run",
         board.cpu,

@@ -12,8 +12,19 @@
 use crate::{cmd, firmware};
 use std::path::Path;
 
-const FLASH: &[&str] = &[".vector_table", ".text", ".rodata", ".data"];
-const RAM: &[&str] = &[".data", ".bss", ".uninit"];
+/// Sections stored in flash, on Cortex-M (cortex-m-rt) and RISC-V
+/// (riscv-rt): code, read-only data, and `.data`'s initial values.
+pub const FLASH: &[&str] = &[
+    ".vector_table",
+    ".init",
+    ".init.rust",
+    ".trap",
+    ".text",
+    ".rodata",
+    ".data",
+];
+/// Sections in RAM before the stack.
+pub const RAM: &[&str] = &[".data", ".bss", ".uninit"];
 
 /// `(section, bytes)` of the ELF's sections, from `size -A`.
 pub fn sections(elf: &Path) -> Result<Vec<(String, u64)>, String> {
@@ -37,11 +48,11 @@ fn parse_sections(text: &str) -> Vec<(String, u64)> {
         .collect()
 }
 
-/// `(total, "a 1 + b 2")` over `names`.
+/// `(total, "a 1 + b 2")` over those of `names` the ELF has.
 pub fn sum(sections: &[(String, u64)], names: &[&str]) -> (u64, String) {
     let parts: Vec<(&str, u64)> = names
         .iter()
-        .map(|n| (*n, sections.iter().find(|(s, _)| s == n).map_or(0, |(_, b)| *b)))
+        .filter_map(|n| sections.iter().find(|(s, _)| s == n).map(|(_, b)| (*n, *b)))
         .collect();
     let total = parts.iter().map(|(_, b)| b).sum();
     let text: Vec<String> = parts.iter().map(|(n, b)| format!("`{n}` {}", group(*b))).collect();
