@@ -64,3 +64,66 @@ impl Encode for Credential<'_> {
         }
     }
 }
+
+/// Where a credential is checked (RFC 9420 §5.3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum CredentialUse {
+    /// The KeyPackage of an Add proposal, made or received.
+    KeyPackage,
+    /// A member of the tree a Welcome or an external join brings.
+    GroupMember,
+    /// A member's new LeafNode, in an Update proposal, an UpdatePath or a
+    /// resync (its predecessor is checked with
+    /// [`CredentialValidator::validate_successor`] too).
+    Update,
+    /// An entry of the `external_senders` extension, when it is set or
+    /// changed.
+    ExternalSender,
+}
+
+/// The application's Authentication Service (RFC 9420 §5.3.1): the group
+/// asks it about every credential it is about to accept. A refusal makes
+/// the operation fail with [`Error::CredentialRejected`] and leaves the
+/// group unchanged.
+///
+/// `()` accepts every credential (the signature checks of the protocol
+/// still apply).
+pub trait CredentialValidator {
+    /// Accepts `credential`, presented with `signature_key` (the LeafNode's
+    /// or the external sender's), or refuses it with a short reason.
+    fn validate(
+        &self,
+        credential: &Credential<'_>,
+        signature_key: &[u8],
+        usage: CredentialUse,
+    ) -> core::result::Result<(), &'static str>;
+
+    /// Accepts `new` as the successor of `old` for the same member (an
+    /// update or a resync changed the credential). Accepts by default.
+    fn validate_successor(&self, old: &Credential<'_>, new: &Credential<'_>) -> core::result::Result<(), &'static str> {
+        let _ = (old, new);
+        Ok(())
+    }
+}
+
+impl CredentialValidator for () {
+    fn validate(&self, _: &Credential<'_>, _: &[u8], _: CredentialUse) -> core::result::Result<(), &'static str> {
+        Ok(())
+    }
+}
+
+impl<T: CredentialValidator + ?Sized> CredentialValidator for &T {
+    fn validate(
+        &self,
+        credential: &Credential<'_>,
+        signature_key: &[u8],
+        usage: CredentialUse,
+    ) -> core::result::Result<(), &'static str> {
+        (**self).validate(credential, signature_key, usage)
+    }
+
+    fn validate_successor(&self, old: &Credential<'_>, new: &Credential<'_>) -> core::result::Result<(), &'static str> {
+        (**self).validate_successor(old, new)
+    }
+}

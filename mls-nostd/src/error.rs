@@ -122,6 +122,12 @@ pub enum Error {
     /// A message this member sent itself, echoed back (other than a
     /// commit, whose echo applies it): nothing to do, nothing changed.
     OwnMessage,
+    /// The group's [`CredentialValidator`](crate::credential::CredentialValidator)
+    /// refused a credential (RFC 9420 §5.3.1); nothing changed.
+    CredentialRejected {
+        /// The validator's reason.
+        reason: &'static str,
+    },
     /// The capacity chosen at compile time is too small for this input.
     CapacityExceeded {
         /// Which bound was hit.
@@ -171,6 +177,7 @@ impl fmt::Display for Error {
             Error::NotActive => f.write_str("group not active"),
             Error::ProposalsPending => f.write_str("proposals must be committed before application data"),
             Error::OwnMessage => f.write_str("own message echoed"),
+            Error::CredentialRejected { reason } => write!(f, "credential rejected: {reason}"),
             Error::CapacityExceeded { what } => write!(f, "capacity exceeded: {what}"),
         }
     }
