@@ -6,7 +6,7 @@ use mls_nostd::codec::{Decode, List};
 use mls_nostd::credential::Credential;
 use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, SignaturePrivateKey};
 use mls_nostd::framing::{MlsMessage, Sender};
-use mls_nostd::group::{CommitOptions, Event, Group, GroupConfig, Outgoing, Saved, Status};
+use mls_nostd::group::{CommitOptions, Event, FixedGroup, Group, GroupConfig, Outgoing, Saved, Status};
 use mls_nostd::key_package::{self, KeyPackage, KeyPackageKeys, LeafTemplate};
 use mls_nostd::tree::{Capabilities, Lifetime, Now};
 use rand_core::SeedableRng;
@@ -19,7 +19,7 @@ pub const SUITE: Curve25519Aes128 = Curve25519Aes128;
 
 /// Up to 8 members, 512 bytes per encoded LeafNode; the other bounds keep
 /// their defaults (8 out-of-order keys, 1 past epoch, 2 KiB of proposals).
-pub type DemoGroup = Group<Curve25519Aes128, 8, 512>;
+pub type DemoGroup = FixedGroup<Curve25519Aes128, 8, 512>;
 
 /// The demo uses a fixed clock, 2026-01-01T00:00:00Z, so that LeafNode
 /// lifetimes are really checked and the output is reproducible. A device

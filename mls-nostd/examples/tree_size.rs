@@ -12,6 +12,7 @@
 use mls_nostd::codec::{Encode, List};
 use mls_nostd::credential::Credential;
 use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, SignaturePrivateKey};
+use mls_nostd::memory::Fixed;
 use mls_nostd::secret_tree::SecretTree;
 use mls_nostd::tree::{Capabilities, LeafNode, LeafNodeSource, Lifetime, RatchetTree, Stage, TreeRead, sign_leaf_node};
 use mls_nostd::treekem::{PathKeys, create_path};
@@ -65,7 +66,7 @@ struct Row {
 
 fn measure<const N: usize>() -> Row {
     let mut rng = Rng::from_seed([1; 32]);
-    let mut tree: Box<RatchetTree<N, LEAF_BYTES>> = Box::default();
+    let mut tree: Box<RatchetTree<Fixed<N, LEAF_BYTES>>> = Box::default();
     let mut keys = Vec::new();
     for i in 0..N as u32 {
         let (l, sk) = leaf(&mut rng, i);
@@ -95,7 +96,7 @@ fn measure<const N: usize>() -> Row {
             &mut leaf_buf,
         )
         .expect("path");
-        stage.apply(&mut tree);
+        stage.apply(&mut tree).unwrap();
     }
     let largest_leaf = (0..N as u32)
         .filter_map(|i| tree.leaf_bytes(i))
@@ -105,7 +106,7 @@ fn measure<const N: usize>() -> Row {
     assert!(largest_leaf <= LEAF_BYTES);
     Row {
         members: N,
-        ram: size_of::<RatchetTree<N, LEAF_BYTES>>(),
+        ram: size_of::<RatchetTree<Fixed<N, LEAF_BYTES>>>(),
         encoded: tree.encoded_len(),
         largest_leaf,
     }
@@ -147,8 +148,8 @@ fn main() {
         (b.encoded - a.encoded) / (b.members - a.members)
     );
     println!(
-        "Other member state: PathKeys {} bytes, SecretTree<N, 8> {} bytes at 64 members.",
+        "Other member state: PathKeys {} bytes, SecretTree<Fixed<N>, 8> {} bytes at 64 members.",
         size_of::<PathKeys>(),
-        size_of::<SecretTree<64, 8>>()
+        size_of::<SecretTree<Fixed<64>, 8>>()
     );
 }

@@ -36,6 +36,7 @@ pub mod group;
 pub mod group_context;
 pub mod key_package;
 pub mod key_schedule;
+pub mod memory;
 pub mod proposal;
 pub mod psk;
 pub mod secret_tree;

@@ -10,6 +10,7 @@
 use crate::crypto::labels::expand_secret;
 use crate::crypto::{AeadKey, AeadNonce, CipherSuite, Secret};
 use crate::error::{Error, Result};
+use crate::memory::{Fixed, Memory, Slots};
 use core::fmt;
 use derive::{descend, message_key, next_secret, ratchet_root, right_child_first};
 use window::{Skipped, Window};
@@ -104,18 +105,19 @@ enum Plan {
     Ratchet,
 }
 
-/// The secret tree of one epoch, for at most `LEAVES` leaves, keeping at
+/// The secret tree of one epoch, one slot per leaf in the storage `M`
+/// gives ([`Fixed<LEAVES, ..>`](Fixed): at most `LEAVES` leaves), keeping at
 /// most `SKIPPED` keys of skipped generations (shared by all senders and
 /// both ratchets; the oldest is evicted first).
 ///
 /// Size: with `MAX_HASH_LEN` and `MAX_AEAD_KEY_LEN` of 32 bytes, 84 bytes
 /// per leaf (two ratchet secrets and generations), 60 per skipped key and
 /// 16 to 24 more (with 32- or 64-bit `usize`): 5,880 bytes for
-/// `SecretTree<64, 8>` on a 64-bit host. The state is plain data
+/// `SecretTree<Fixed<64>, 8>` on a 64-bit host. The state is plain data
 /// without references.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SecretTree<const LEAVES: usize, const SKIPPED: usize> {
-    slots: [Slot; LEAVES],
+pub struct SecretTree<M: Memory, const SKIPPED: usize> {
+    slots: M::Slots<Slot>,
     skipped: Window<SKIPPED>,
     n_leaves: u32,
     /// log2 of the tree's width (`n_leaves` rounded up to a power of two).
@@ -123,8 +125,11 @@ pub struct SecretTree<const LEAVES: usize, const SKIPPED: usize> {
     config: SecretTreeConfig,
 }
 
-impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
-    /// A tree with no leaves and no secrets, as a placeholder; `const`.
+impl<const LEAVES: usize, const LB: usize, const ST: usize, const SKIPPED: usize>
+    SecretTree<Fixed<LEAVES, LB, ST>, SKIPPED>
+{
+    /// A tree with no leaves and no secrets in fixed arrays, as a
+    /// placeholder; `const`.
     pub const fn empty() -> Self {
         SecretTree {
             slots: [const { Slot::Empty }; LEAVES],
@@ -137,6 +142,35 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
             },
         }
     }
+}
+
+impl<M: Memory, const SKIPPED: usize> SecretTree<M, SKIPPED> {
+    /// A tree with no leaves and no secrets, as small as `M` makes it.
+    pub fn empty_in() -> Self {
+        SecretTree {
+            slots: M::Slots::new_with(Slot::Empty),
+            skipped: Window::new(),
+            n_leaves: 0,
+            height: 0,
+            config: SecretTreeConfig {
+                max_forward_distance: 0,
+                max_generation: 0,
+            },
+        }
+    }
+
+    /// Forgets every secret, in place.
+    pub fn clear(&mut self) {
+        self.slots.as_mut_slice().iter_mut().for_each(|s| *s = Slot::Empty);
+        self.slots.shrink(0);
+        self.skipped = Window::new();
+        self.n_leaves = 0;
+        self.height = 0;
+        self.config = SecretTreeConfig {
+            max_forward_distance: 0,
+            max_generation: 0,
+        };
+    }
 
     /// The tree of an epoch with `n_leaves` leaves (the ratchet tree's
     /// leaf count) rooted at `encryption_secret`.
@@ -146,7 +180,7 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
         n_leaves: u32,
         config: SecretTreeConfig,
     ) -> Result<Self> {
-        let mut tree = Self::empty();
+        let mut tree = Self::empty_in();
         tree.reset(suite, encryption_secret, n_leaves, config)?;
         Ok(tree)
     }
@@ -168,7 +202,7 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
         let too_many = Error::CapacityExceeded {
             what: "secret tree leaves",
         };
-        if !usize::try_from(n_leaves).is_ok_and(|n| n <= LEAVES) || LEAVES == 0 {
+        if n_leaves > 1 << 16 {
             return Err(too_many);
         }
         let width = n_leaves.checked_next_power_of_two().ok_or(too_many)?;
@@ -178,12 +212,16 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
             });
         }
         let root = Secret::from_slice(encryption_secret)?;
-        self.slots.iter_mut().for_each(|s| *s = Slot::Empty);
+        if !self.slots.grow(n_leaves as usize, Slot::Empty) {
+            return Err(too_many);
+        }
+        self.slots.as_mut_slice().iter_mut().for_each(|s| *s = Slot::Empty);
+        self.slots.shrink(n_leaves as usize);
         self.skipped = Window::new();
         self.n_leaves = n_leaves;
         self.height = width.trailing_zeros() as u8;
         self.config = config;
-        if let Some(first) = self.slots.first_mut() {
+        if let Some(first) = self.slots.as_mut_slice().first_mut() {
             *first = Slot::Node {
                 level: self.height,
                 secret: root,
@@ -268,7 +306,7 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
     }
 
     fn slot(&self, leaf: u32) -> Result<&Slot> {
-        match self.slots.get(leaf as usize) {
+        match self.slots.as_slice().get(leaf as usize) {
             Some(slot) if leaf < self.n_leaves => Ok(slot),
             _ => Err(Error::LeafOutOfRange { leaf }),
         }
@@ -311,7 +349,7 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
         for level in 0..=self.height {
             let mask = 1u32.checked_shl(level.into()).map_or(u32::MAX, |m| m - 1);
             let first = leaf & !mask;
-            if let Some(Slot::Node { level: l, secret }) = self.slots.get(first as usize)
+            if let Some(Slot::Node { level: l, secret }) = self.slots.as_slice().get(first as usize)
                 && *l == level
             {
                 return Ok((first, level, secret));
@@ -331,7 +369,7 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
             secret: node.clone(),
         };
         // The node is erased now; `undo` keeps it until the caller is done.
-        if let Some(slot) = self.slots.get_mut(first as usize) {
+        if let Some(slot) = self.slots.as_mut_slice().get_mut(first as usize) {
             *slot = Slot::Empty;
         }
         match self.expand_from(suite, &undo, leaf) {
@@ -364,7 +402,7 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
         }
         let handshake = ratchet_root(suite, &secret, ContentKind::Handshake)?;
         let application = ratchet_root(suite, &secret, ContentKind::Application)?;
-        let slot = self.slots.get_mut(leaf as usize).ok_or(INCONSISTENT)?;
+        let slot = self.slots.as_mut_slice().get_mut(leaf as usize).ok_or(INCONSISTENT)?;
         *slot = Slot::Ratchets {
             handshake: Ratchet {
                 next: 0,
@@ -381,7 +419,7 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
     /// Stores a node, or erases it if all its leaves are outside the tree.
     fn put_node(&mut self, first: u32, level: u8, secret: Secret) {
         if first < self.n_leaves
-            && let Some(slot) = self.slots.get_mut(first as usize)
+            && let Some(slot) = self.slots.as_mut_slice().get_mut(first as usize)
         {
             *slot = Slot::Node { level, secret };
         }
@@ -393,7 +431,7 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
         let width = 1u64.checked_shl(undo.level.into()).unwrap_or(u64::MAX);
         let end = u64::from(undo.first).saturating_add(width);
         let end = end.min(u64::from(self.n_leaves)) as usize;
-        if let Some(range) = self.slots.get_mut(undo.first as usize..end) {
+        if let Some(range) = self.slots.as_mut_slice().get_mut(undo.first as usize..end) {
             range.iter_mut().for_each(|s| *s = Slot::Empty);
         }
         self.put_node(undo.first, undo.level, undo.secret);
@@ -402,7 +440,7 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
     /// Moves `leaf`'s ratchet past `generation` (checked by [`Self::plan`]),
     /// keeping the keys of the last skipped generations. All-or-nothing.
     fn advance<S: CipherSuite>(&mut self, suite: &S, leaf: u32, kind: ContentKind, generation: u32) -> Result<()> {
-        let Some(Slot::Ratchets { handshake, application }) = self.slots.get(leaf as usize) else {
+        let Some(Slot::Ratchets { handshake, application }) = self.slots.as_slice().get(leaf as usize) else {
             return Err(INCONSISTENT);
         };
         let ratchet = match kind {
@@ -430,7 +468,7 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
             },
         };
         // Commit: nothing below can fail.
-        if let Some(Slot::Ratchets { handshake, application }) = self.slots.get_mut(leaf as usize) {
+        if let Some(Slot::Ratchets { handshake, application }) = self.slots.as_mut_slice().get_mut(leaf as usize) {
             match kind {
                 ContentKind::Handshake => *handshake = updated,
                 ContentKind::Application => *application = updated,

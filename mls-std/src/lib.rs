@@ -4,6 +4,8 @@
 //! there, once. This crate adds what a host program needs around it and no
 //! protocol logic of its own:
 //!
+//! - [`memory`]: [`Growable`](memory::Growable), memory that follows the
+//!   group (no compile-time bound on members), for the core's `Group`.
 //! - [`storage`]: where group states, KeyPackage private keys and PSKs are
 //!   kept: memory, one file per record, SQLite, and encryption at rest over
 //!   any of them.
@@ -12,5 +14,6 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod memory;
 pub mod storage;
 pub mod x509;

@@ -83,11 +83,11 @@ impl<'a> PrivateMessage<'a> {
     /// for the sender; the tree is not changed (see [`KeyUse`]). Padding
     /// must be all zeros (§6.3.1). The caller checks that the sender's leaf
     /// is not blank, verifies the signature, then consumes the key.
-    pub fn decrypt<'b, S: CipherSuite, const L: usize, const K: usize>(
+    pub fn decrypt<'b, S: CipherSuite, M: crate::memory::Memory, const K: usize>(
         &self,
         suite: &S,
         sender_data_secret: &[u8],
-        tree: &SecretTree<L, K>,
+        tree: &SecretTree<M, K>,
         out: &'b mut [u8],
     ) -> Result<DecryptedMessage<'b>>
     where
@@ -181,13 +181,13 @@ impl<'a> PrivateMessage<'a> {
 /// The generation is taken from `tree` only after every other step has
 /// succeeded, and is never reused: persist the state before sending `out`.
 #[allow(clippy::too_many_arguments)]
-pub fn protect_private<S: CipherSuite, R: CryptoRng, const L: usize, const K: usize>(
+pub fn protect_private<S: CipherSuite, R: CryptoRng, M: crate::memory::Memory, const K: usize>(
     suite: &S,
     content: &FramedContent<'_>,
     signature_key: &[u8],
     group_context: &[u8],
     sender_data_secret: &[u8],
-    tree: &mut SecretTree<L, K>,
+    tree: &mut SecretTree<M, K>,
     padding_block: usize,
     confirmation_tag: impl FnOnce(&Signature) -> Result<HashOutput>,
     rng: &mut R,

@@ -20,12 +20,14 @@ use crate::error::{Error, Result};
 use crate::framing::{Content, FramedContent, PrivateKeys, Sender, WireFormat};
 use crate::framing::{private_message_bound, protect_private_with, protect_public, public_message_bound};
 use crate::group_context::GroupContext;
+use crate::memory::{LeafBytes, Memory, Slots};
 use crate::proposal::Proposal;
 use crate::secret_tree::ContentKind;
 use crate::tree::{Now, TreeRead};
 use crate::treekem::{CreatedPath, UpdatePath, create_path, encrypt_path, scratch_len, update_path_len};
 
-/// Largest number of proposals this member puts in one commit.
+/// Largest number of proposals this member puts in one commit, in fixed
+/// memory ([`crate::memory::Fixed`]); growable memory has no such bound.
 pub const MAX_COMMIT_PROPOSALS: usize = 32;
 
 /// What a commit covers and how it is sent.
@@ -69,7 +71,7 @@ pub struct CommitOutput<'w> {
     pub welcome: Option<&'w [u8]>,
 }
 
-impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> Group<S, L, B, K, P, N>
+impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
 where
     S: CipherSuite,
 {
@@ -89,9 +91,11 @@ where
         self.active()?;
         let old_context = self.context_bytes()?;
         let me = Sender::Member(self.own);
+        // Where this member's new LeafNode is signed (it outlives the stage).
+        let mut leaf_store = M::LeafBytes::blank();
 
         // The proposal list: stored proposals by reference, then new ones.
-        let mut list = [ProposalOrRef::Reference(&[]); MAX_COMMIT_PROPOSALS];
+        let mut list = M::List::<ProposalOrRef<'_>>::new_with(ProposalOrRef::Reference(&[]));
         let mut n = 0;
         let stored = self
             .proposals
@@ -102,13 +106,17 @@ where
         let items = stored
             .map(|p| ProposalOrRef::Reference(p.reference))
             .chain(options.proposals.iter().map(|p| ProposalOrRef::Proposal(*p)));
+        let too_many = Error::CapacityExceeded {
+            what: "proposals in a commit",
+        };
         for item in items {
-            *list.get_mut(n).ok_or(Error::CapacityExceeded {
-                what: "proposals in a commit",
-            })? = item;
+            if !list.grow(n + 1, ProposalOrRef::Reference(&[])) {
+                return Err(too_many);
+            }
+            *list.as_mut_slice().get_mut(n).ok_or(too_many)? = item;
             n += 1;
         }
-        let proposals = List::from_slice(list.get(..n).unwrap_or_default());
+        let proposals = List::from_slice(list.as_slice().get(..n).unwrap_or_default());
         let listed = Commit { proposals, path: None };
 
         let exts = extensions_of(&self.extensions);
@@ -129,12 +137,12 @@ where
         let new_exts_list = List::decode_exact(&new_exts)?;
 
         // The path, staged, and its encryption.
-        let mut leaf_buf = [0u8; B];
         let with_path = applied.path_required || options.force_path;
         let template_bytes = self
             .tree
             .leaf_bytes(self.own)
             .ok_or(Error::LeafOutOfRange { leaf: self.own })?;
+        let leaf_buf = leaf_store.room(super::leaf_room(template_bytes.len()));
         let template = crate::tree::LeafNode::decode_exact(template_bytes)?;
         let created = match with_path {
             true => Some(create_path(
@@ -146,7 +154,7 @@ where
                 self.signature_key.as_slice(),
                 &self.group_id,
                 rng,
-                &mut leaf_buf,
+                leaf_buf,
             )?),
             false => None,
         };
@@ -311,6 +319,8 @@ where
         };
 
         // Nothing failed: the group changes from here on.
+        drop(applied);
+        drop(list);
         if let Some(k) = &key {
             self.secret_tree
                 .consume(&self.suite, self.own, ContentKind::Handshake, k.generation)?;
@@ -339,9 +349,9 @@ where
 
 /// The members a commit adds, for their Welcome: each added KeyPackage
 /// with the path secret of its lowest common ancestor with the committer.
-fn new_members<'a, const N: usize>(
+fn new_members<'a, M: Memory>(
     listed: &Commit<'a>,
-    store: &'a ProposalStore<N>,
+    store: &'a ProposalStore<M>,
     committer: Sender,
     added: &'a [u32],
     created: Option<&'a CreatedPath>,
@@ -365,8 +375,8 @@ fn new_members<'a, const N: usize>(
 /// this member's commit beside the `new` ones. A commit may not hold two
 /// Updates or Removes of one leaf (§12.2), so: the latest Update of a leaf,
 /// none for a leaf being removed, one Remove per leaf (a new one first).
-fn chosen<const N: usize>(
-    store: &ProposalStore<N>,
+fn chosen<M: Memory>(
+    store: &ProposalStore<M>,
     index: usize,
     p: &StoredProposal<'_>,
     new: &[Proposal<'_>],

@@ -7,11 +7,12 @@ use crate::error::{Error, Result};
 use crate::extension::{self, Extensions};
 use crate::key_package::{KeyPackage, KeyPackageKeys};
 use crate::key_schedule::from_epoch_secret;
+use crate::memory::{LeafBytes, Memory};
 use crate::transcript;
 use crate::tree::LeafNode;
 use crate::treekem::PathKeys;
 
-impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> super::Group<S, L, B, K, P, N>
+impl<S, M: Memory, const K: usize, const P: usize> super::Group<S, M, K, P>
 where
     S: CipherSuite,
 {
@@ -67,7 +68,7 @@ where
                 reason: "duplicate extension type",
             });
         }
-        if leaf_node.len() > B {
+        if !M::LeafBytes::fits(leaf_node.len()) {
             return Err(Error::CapacityExceeded { what: "leaf node size" });
         }
         let keys = PathKeys::new(0, encryption_key)?;

@@ -9,10 +9,11 @@ use crate::error::{Error, Result};
 use crate::framing::{FramedContent, WireFormat};
 use crate::group_context::GroupContext;
 use crate::key_schedule::{EpochSecrets, epoch_secrets, joiner_secret};
+use crate::memory::Memory;
 use crate::psk::{PreSharedKeyId, Psk};
 use crate::transcript;
 
-impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> super::Group<S, L, B, K, P, N>
+impl<S, M: Memory, const K: usize, const P: usize> super::Group<S, M, K, P>
 where
     S: CipherSuite,
 {

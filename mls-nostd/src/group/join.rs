@@ -16,6 +16,7 @@ use crate::framing::{Content, FramedContent, MlsMessage, Sender, WireFormat, pro
 use crate::group_context::GroupContext;
 use crate::key_package::{LeafTemplate, fresh_hpke_key};
 use crate::key_schedule::{external_init_sender, external_key_pair};
+use crate::memory::{LeafBytes, Memory};
 use crate::proposal::Proposal;
 use crate::transcript;
 use crate::tree::{LeafNode, LeafNodeSource, Lifetime, Now, TreeRead, sign_leaf_node};
@@ -42,7 +43,7 @@ pub struct ExternalJoin<'a> {
     pub authenticated_data: &'a [u8],
 }
 
-impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> Group<S, L, B, K, P, N>
+impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
 where
     S: CipherSuite,
 {
@@ -140,7 +141,9 @@ where
         };
         let proposals = List::from_slice(list.get(..n).unwrap_or_default());
         let listed = Commit { proposals, path: None };
-        let none = super::ProposalStore::<0>::new();
+        // Where the new LeafNodes are signed (they outlive the stage).
+        let (mut first, mut leaf_store) = (M::LeafBytes::blank(), M::LeafBytes::blank());
+        let none = super::ProposalStore::<crate::memory::Fixed<1, 0, 0>>::new();
         let sender = Sender::NewMemberCommit;
         let resolved = super::proposals::resolve(&listed, &none, sender);
         let mut applied = stage(&self.suite, &self.tree, resolved, sender, None, gc.epoch, &check)?;
@@ -163,19 +166,13 @@ where
             signed_bytes: &[],
             raw: &[],
         };
-        let mut first = [0u8; B];
-        let first_len = sign_leaf_node(
-            &self.suite,
-            &placeholder,
-            join.signature_key,
-            gc.group_id,
-            0,
-            &mut first,
-        )?;
-        let first = first.get(..first_len).ok_or(Error::Truncated)?;
+        let room = super::leaf_room(crate::codec::Encode::encoded_len(&placeholder));
+        let first_buf = first.room(room);
+        let first_len = sign_leaf_node(&self.suite, &placeholder, join.signature_key, gc.group_id, 0, first_buf)?;
+        let first = first_buf.get(..first_len).ok_or(Error::Truncated)?;
         let own = applied.stage.add_leaf(&self.tree, first)?;
         let template = LeafNode::decode_exact(first)?;
-        let mut leaf_buf = [0u8; B];
+        let leaf_buf = leaf_store.room(room);
         let sk = join.signature_key;
         let created = create_path(
             &self.suite,
@@ -186,7 +183,7 @@ where
             sk,
             gc.group_id,
             rng,
-            &mut leaf_buf,
+            leaf_buf,
         )?;
         let view = applied.stage.view(&self.tree);
         let tree_hash = view.hash_of(&self.suite, view.root());
@@ -268,10 +265,9 @@ where
             secrets,
             n_leaves,
         };
-        self.install(first, |tree| {
-            applied.stage.apply(tree);
-            Ok(())
-        })?;
+        let installed = self.install(first, |tree| applied.stage.apply(tree));
+        drop(applied);
+        installed?;
         self.outgoing(work, len)
     }
 }

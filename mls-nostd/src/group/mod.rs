@@ -2,15 +2,20 @@
 //! everything that moves it: creating the group, joining it, proposals,
 //! commits, Welcome messages, application messages, and persistence.
 //!
-//! `Group` is plain data in fixed arrays, sized by its const parameters:
+//! `Group<S, M, SKIPPED, PAST>` is plain data. What grows with the group
+//! lives in the storage its [`Memory`] `M` gives; the rest is bounded by
+//! const parameters:
 //!
 //! | parameter | bounds |
 //! |---|---|
-//! | `LEAVES` | members (a power of two) |
-//! | `LEAF_BYTES` | one encoded LeafNode |
+//! | `M` | members, LeafNode bytes, stored proposals ([`crate::memory`]) |
 //! | `SKIPPED` | out-of-order message keys kept (§9) |
 //! | `PAST` | past epochs whose application messages still decrypt |
-//! | `STORE` | bytes of proposals kept for commits by reference |
+//!
+//! [`FixedGroup<S, LEAVES, LEAF_BYTES, SKIPPED, PAST, STORE>`](FixedGroup)
+//! is a group in fixed arrays ([`Fixed`]): at most `LEAVES` members (a
+//! power of two), LeafNodes of at most `LEAF_BYTES` bytes and `STORE` bytes
+//! of stored proposals. It can be a `static`.
 //!
 //! Every operation either succeeds whole or returns an error and leaves the
 //! group exactly as it was: a commit is staged ([`crate::tree::Stage`]) and
@@ -29,7 +34,7 @@ mod send;
 mod state;
 mod welcome;
 
-pub use commit::{CommitOptions, CommitOutput};
+pub use commit::{CommitOptions, CommitOutput, MAX_COMMIT_PROPOSALS};
 pub use join::{ExternalJoin, KeyPackageKeys};
 pub use persist::{Outgoing, Saved};
 pub use process::Event;
@@ -41,6 +46,7 @@ use crate::error::{Error, Result};
 use crate::extension::{self, Extensions, RequiredCapabilities};
 use crate::group_context::GroupContext;
 use crate::key_schedule::EpochSecrets;
+use crate::memory::{Fixed, Memory};
 use crate::proposal::ReInit;
 use crate::secret_tree::{SecretTree, SecretTreeConfig};
 use crate::tree::{LeafCheck, LeafNode, Now, RatchetTree, TreeRead};
@@ -170,16 +176,16 @@ pub enum Status {
 
 /// The secrets of a past epoch kept to read late application messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
-struct PastEpoch<const L: usize, const K: usize> {
+struct PastEpoch<M: Memory, const K: usize> {
     epoch: Option<u64>,
     /// The epoch's encoded GroupContext, which its signatures cover.
     context: Buf<MAX_GROUP_CONTEXT_LEN>,
     sender_data_secret: crate::crypto::Secret,
     resumption_psk: crate::crypto::Secret,
-    secret_tree: SecretTree<L, K>,
+    secret_tree: SecretTree<M, K>,
 }
 
-impl<const L: usize, const K: usize> PastEpoch<L, K> {
+impl<const L: usize, const B: usize, const N: usize, const K: usize> PastEpoch<Fixed<L, B, N>, K> {
     const EMPTY: Self = PastEpoch {
         epoch: None,
         context: Buf::new(),
@@ -187,6 +193,27 @@ impl<const L: usize, const K: usize> PastEpoch<L, K> {
         resumption_psk: crate::crypto::Secret::empty(),
         secret_tree: SecretTree::empty(),
     };
+}
+
+impl<M: Memory, const K: usize> PastEpoch<M, K> {
+    fn empty_in() -> Self {
+        PastEpoch {
+            epoch: None,
+            context: Buf::new(),
+            sender_data_secret: crate::crypto::Secret::empty(),
+            resumption_psk: crate::crypto::Secret::empty(),
+            secret_tree: SecretTree::empty_in(),
+        }
+    }
+
+    /// Forgets the epoch, in place.
+    fn clear(&mut self) {
+        self.epoch = None;
+        self.context = Buf::new();
+        self.sender_data_secret = crate::crypto::Secret::empty();
+        self.resumption_psk = crate::crypto::Secret::empty();
+        self.secret_tree.clear();
+    }
 }
 
 /// A commit this member sent and is waiting to see echoed (§12.4.2).
@@ -212,15 +239,12 @@ impl PendingCommit {
 }
 
 /// One member's state of an MLS group; see the [module docs](self).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Group<
-    S: CipherSuite,
-    const LEAVES: usize,
-    const LEAF_BYTES: usize,
-    const SKIPPED: usize = 8,
-    const PAST: usize = 1,
-    const STORE: usize = 2048,
-> {
+///
+/// Not `Clone`: a copy could send with a key generation the original
+/// already used, which receivers refuse as a replay. To copy a group, save
+/// it and restore the copy ([`Group::save`], [`Group::restore`]).
+#[derive(Debug, PartialEq, Eq)]
+pub struct Group<S: CipherSuite, M: Memory, const SKIPPED: usize = 8, const PAST: usize = 1> {
     suite: S,
     config: GroupConfig,
     status: Status,
@@ -228,7 +252,7 @@ pub struct Group<
     epoch: u64,
     /// `Extension extensions<V>` of the GroupContext, header included.
     extensions: Buf<MAX_EXTENSIONS_LEN>,
-    tree: RatchetTree<LEAVES, LEAF_BYTES>,
+    tree: RatchetTree<M>,
     confirmed_transcript_hash: HashOutput,
     interim_transcript_hash: HashOutput,
     /// Confirmation tag of the commit that started this epoch.
@@ -237,9 +261,9 @@ pub struct Group<
     keys: PathKeys,
     signature_key: SignaturePrivateKey,
     secrets: EpochSecrets,
-    secret_tree: SecretTree<LEAVES, SKIPPED>,
-    past: [PastEpoch<LEAVES, SKIPPED>; PAST],
-    proposals: ProposalStore<STORE>,
+    secret_tree: SecretTree<M, SKIPPED>,
+    past: [PastEpoch<M, SKIPPED>; PAST],
+    proposals: ProposalStore<M>,
     pending: Option<PendingCommit>,
     /// Private key of this member's own Update proposal, if one is pending.
     pending_update: crate::crypto::HpkePrivateKey,
@@ -247,7 +271,20 @@ pub struct Group<
     version: u64,
 }
 
-impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> Group<S, L, B, K, P, N>
+/// A group in fixed arrays ([`Fixed`]): at most `LEAVES` members (a power
+/// of two), encoded LeafNodes of at most `LEAF_BYTES` bytes, `SKIPPED`
+/// out-of-order keys, `PAST` past epochs and `STORE` bytes of stored
+/// proposals.
+pub type FixedGroup<
+    S,
+    const LEAVES: usize,
+    const LEAF_BYTES: usize,
+    const SKIPPED: usize = 8,
+    const PAST: usize = 1,
+    const STORE: usize = 2048,
+> = Group<S, Fixed<LEAVES, LEAF_BYTES, STORE>, SKIPPED, PAST>;
+
+impl<S, const L: usize, const B: usize, const N: usize, const K: usize, const P: usize> Group<S, Fixed<L, B, N>, K, P>
 where
     S: CipherSuite,
 {
@@ -281,11 +318,49 @@ where
             version: 0,
         }
     }
+}
+
+impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
+where
+    S: CipherSuite,
+{
+    /// A group not yet created or joined, in the storage of `M`. With
+    /// growable storage it is a few kilobytes whatever the group's size;
+    /// for fixed arrays prefer the `const` [`Group::new`].
+    pub fn new_in(suite: S, config: GroupConfig) -> Self {
+        Group {
+            suite,
+            config,
+            status: Status::Empty,
+            group_id: Bytes::empty(),
+            epoch: 0,
+            extensions: Buf::new(),
+            tree: RatchetTree::new_in(),
+            confirmed_transcript_hash: HashOutput::empty(),
+            interim_transcript_hash: HashOutput::empty(),
+            confirmation_tag: HashOutput::empty(),
+            own: 0,
+            keys: PathKeys::empty(),
+            signature_key: SignaturePrivateKey::empty(),
+            secrets: EpochSecrets::empty(),
+            secret_tree: SecretTree::empty_in(),
+            past: core::array::from_fn(|_| PastEpoch::empty_in()),
+            proposals: ProposalStore::new_in(),
+            pending: None,
+            pending_update: crate::crypto::HpkePrivateKey::empty(),
+            version: 0,
+        }
+    }
 
     /// Replaces the run-time policies (they are not saved; set them again
     /// after a restore into a group made with another configuration).
     pub fn set_config(&mut self, config: GroupConfig) {
         self.config = config;
+    }
+
+    /// The cipher suite.
+    pub fn suite(&self) -> &S {
+        &self.suite
     }
 
     /// The run-time policies.
@@ -327,7 +402,7 @@ where
     }
 
     /// The ratchet tree.
-    pub fn tree(&self) -> &RatchetTree<L, B> {
+    pub fn tree(&self) -> &RatchetTree<M> {
         &self.tree
     }
 
@@ -340,6 +415,11 @@ where
     /// The LeafNode of the member at `leaf`, if that leaf is not blank.
     pub fn member(&self, leaf: u32) -> Option<LeafNode<'_>> {
         self.tree.leaf(leaf)
+    }
+
+    /// The GroupContext's `tree_hash` of the current epoch (§7.8).
+    pub fn tree_hash(&self) -> HashOutput {
+        self.tree.tree_hash(&self.suite)
     }
 
     /// The current epoch's `epoch_authenticator` (§8.7).
@@ -376,7 +456,7 @@ where
     }
 
     /// The group's proposal store (proposals received this epoch).
-    pub fn proposals(&self) -> &ProposalStore<N> {
+    pub fn proposals(&self) -> &ProposalStore<M> {
         &self.proposals
     }
 
@@ -403,7 +483,7 @@ where
     /// The encoded GroupContext of the current epoch (the tree hash comes
     /// from the cache, so this needs `&mut`).
     fn context_bytes(&mut self) -> Result<Buf<MAX_GROUP_CONTEXT_LEN>> {
-        let tree_hash = self.tree.tree_hash(&self.suite);
+        let tree_hash = self.tree.update_tree_hash(&self.suite);
         encode_context(&GroupContext {
             cipher_suite: S::ID,
             group_id: &self.group_id,
@@ -452,6 +532,17 @@ where
         self.version += 1;
         self.version
     }
+}
+
+/// Room to sign a LeafNode made from `template_len` bytes of this
+/// member's LeafNode: a bound on what a new encryption key, a parent hash
+/// and a longer ECDSA signature add (storage of fixed size caps it).
+fn leaf_room(template_len: usize) -> usize {
+    template_len
+        + crate::crypto::MAX_KEM_PUBLIC_KEY_LEN
+        + crate::crypto::MAX_HASH_LEN
+        + crate::crypto::MAX_SIGNATURE_LEN
+        + 8
 }
 
 /// What LeafNodes in a group are checked against (§7.3).

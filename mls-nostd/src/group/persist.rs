@@ -11,6 +11,7 @@ use crate::codec::{Buf, Decode, Encode, Reader, Writer};
 use crate::crypto::{Bytes, CipherSuite, HashOutput, HpkePrivateKey, Secret, SignaturePrivateKey};
 use crate::error::{Error, Result};
 use crate::key_schedule::EpochSecrets;
+use crate::memory::Memory;
 use crate::secret_tree::MessageKey;
 use crate::tree::NodeList;
 use crate::treekem::PathKeys;
@@ -122,7 +123,7 @@ fn load_secrets(r: &mut Reader<'_>) -> Result<EpochSecrets> {
     Ok(s)
 }
 
-impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> Group<S, L, B, K, P, N>
+impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
 where
     S: CipherSuite,
 {

@@ -15,6 +15,7 @@ use crate::framing::{
     AuthenticatedContent, Content, ContentType, KeyUse, MlsMessage, PrivateMessage, Sender, WireFormat, verify_content,
 };
 use crate::key_schedule::{external_init_receiver, external_key_pair};
+use crate::memory::Memory;
 use crate::proposal::Proposal;
 use crate::secret_tree::{ContentKind, SecretTreeConfig};
 use crate::tree::{Now, TreeRead};
@@ -70,7 +71,7 @@ fn external_sender_key<'e>(extensions: &crate::extension::Extensions<'e>, index:
         })
 }
 
-impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> Group<S, L, B, K, P, N>
+impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
 where
     S: CipherSuite,
 {
@@ -404,6 +405,7 @@ where
             if let Some(k) = key_use {
                 self.secret_tree.consume(&self.suite, k.leaf, k.kind, k.generation)?;
             }
+            drop(applied);
             return Ok(self.removed(sender));
         }
 
@@ -431,15 +433,14 @@ where
         if !ct_eq(&next.tag, tag) {
             return Err(Error::InvalidMac);
         }
-        if n_leaves as usize > L {
-            return Err(Error::CapacityExceeded { what: "leaves" });
-        }
+        // Growing the tree's storage changes nothing it holds.
+        self.tree.reserve(n_leaves)?;
         // A ReInit is kept (in the otherwise unused proposal store) so that
         // the Welcome of the new group can be checked against it (§11.2).
         let mut reinit = crate::codec::Buf::<MAX_REINIT_LEN>::new();
         if let Some(r) = &applied.reinit {
             let p = Proposal::ReInit(*r);
-            if ProposalStore::<N>::entry_len(0, sender, &p) > N {
+            if !ProposalStore::<M>::holds(ProposalStore::<M>::entry_len(0, sender, &p)) {
                 return Err(Error::CapacityExceeded { what: "proposal store" });
             }
             let n = p
@@ -452,7 +453,8 @@ where
         if let Some(k) = key_use {
             self.secret_tree.consume(&self.suite, k.leaf, k.kind, k.generation)?;
         }
-        applied.stage.apply(&mut self.tree);
+        applied.stage.apply(&mut self.tree)?;
+        drop(applied);
         self.retire_epoch(old_context);
         self.enter_epoch(next, new_exts, keys, n_leaves)?;
         self.status = Status::Active;

@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 use crate::extension::{self, Extensions, RequiredCapabilities};
 use crate::framing::Sender;
 use crate::key_package::KeyPackage;
+use crate::memory::{Fixed, Memory, Slots};
 use crate::proposal::{Proposal, ReInit, proposal_type};
 use crate::psk::{PreSharedKeyId, Psk, ResumptionPskUsage};
 use crate::tree::{LeafCheck, LeafContext, RatchetTree, Stage, TreeRead, check_leaf_unique, validate_leaf_node};
@@ -24,10 +25,11 @@ pub(super) const MAX_REINIT_LEN: usize = {
 pub const MAX_PSKS: usize = 16;
 
 /// Proposals received (or sent) in the current epoch, kept so that a commit
-/// can cover them by reference. `N` bytes in all.
+/// can cover them by reference, in the storage `M` gives
+/// ([`Fixed<_, _, STORE>`](Fixed): `STORE` bytes in all).
 #[derive(Clone, PartialEq, Eq)]
-pub struct ProposalStore<const N: usize> {
-    bytes: [u8; N],
+pub struct ProposalStore<M: Memory> {
+    bytes: M::Store,
     len: usize,
 }
 
@@ -42,26 +44,37 @@ pub struct StoredProposal<'a> {
     pub proposal: Proposal<'a>,
 }
 
-impl<const N: usize> core::fmt::Debug for ProposalStore<N> {
+impl<M: Memory> core::fmt::Debug for ProposalStore<M> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         write!(
             f,
-            "ProposalStore({} proposals, {} of {N} bytes)",
+            "ProposalStore({} proposals, {} bytes)",
             self.iter().count(),
             self.len
         )
     }
 }
 
-impl<const N: usize> ProposalStore<N> {
-    /// An empty store; `const`.
+impl<const L: usize, const B: usize, const N: usize> ProposalStore<Fixed<L, B, N>> {
+    /// An empty store in a fixed array; `const`.
     pub const fn new() -> Self {
         ProposalStore { bytes: [0; N], len: 0 }
+    }
+}
+
+impl<M: Memory> ProposalStore<M> {
+    /// An empty store, as small as `M` makes it.
+    pub fn new_in() -> Self {
+        ProposalStore {
+            bytes: M::Store::new_with(0),
+            len: 0,
+        }
     }
 
     /// Forgets every proposal (a new epoch starts).
     pub fn clear(&mut self) {
-        self.bytes.iter_mut().for_each(|b| *b = 0);
+        self.bytes.as_mut_slice().iter_mut().for_each(|b| *b = 0);
+        self.bytes.shrink(0);
         self.len = 0;
     }
 
@@ -72,14 +85,18 @@ impl<const N: usize> ProposalStore<N> {
 
     /// The stored bytes, for persistence.
     pub(super) fn as_bytes(&self) -> &[u8] {
-        self.bytes.get(..self.len).unwrap_or_default()
+        self.bytes.as_slice().get(..self.len).unwrap_or_default()
     }
 
     /// Replaces the contents with bytes from [`Self::as_bytes`], checking
     /// that they parse.
     pub(super) fn set_bytes(&mut self, data: &[u8]) -> Result<()> {
+        if !self.bytes.grow(data.len(), 0) {
+            return Err(Error::CapacityExceeded { what: "proposal store" });
+        }
         let dst = self
             .bytes
+            .as_mut_slice()
             .get_mut(..data.len())
             .ok_or(Error::CapacityExceeded { what: "proposal store" })?;
         dst.copy_from_slice(data);
@@ -97,7 +114,12 @@ impl<const N: usize> ProposalStore<N> {
     /// reference would fit, so that a sender can check before it takes a
     /// key to send the proposal.
     pub(super) fn has_room(&self, reference_len: usize, sender: Sender, proposal: &Proposal<'_>) -> bool {
-        self.len + Self::entry_len(reference_len, sender, proposal) <= N
+        Self::holds(self.len + Self::entry_len(reference_len, sender, proposal))
+    }
+
+    /// Whether the store can hold `len` bytes.
+    pub(super) fn holds(len: usize) -> bool {
+        M::Store::holds(len)
     }
 
     /// Bytes [`Self::push`] takes for a proposal.
@@ -111,8 +133,13 @@ impl<const N: usize> ProposalStore<N> {
 
     /// Keeps a proposal; fails with `CapacityExceeded` when it does not fit.
     pub fn push(&mut self, reference: &[u8], sender: Sender, proposal: &Proposal<'_>) -> Result<()> {
+        let end = self.len + Self::entry_len(reference.len(), sender, proposal);
+        if !self.bytes.grow(end, 0) {
+            return Err(Error::CapacityExceeded { what: "proposal store" });
+        }
         let space = self
             .bytes
+            .as_mut_slice()
             .get_mut(self.len..)
             .ok_or(Error::CapacityExceeded { what: "proposal store" })?;
         let mut w = Writer::new(space);
@@ -128,7 +155,7 @@ impl<const N: usize> ProposalStore<N> {
 
     /// The stored proposals, oldest first.
     pub fn iter(&self) -> impl Iterator<Item = StoredProposal<'_>> + Clone {
-        let mut r = Reader::new(self.bytes.get(..self.len).unwrap_or_default());
+        let mut r = Reader::new(self.bytes.as_slice().get(..self.len).unwrap_or_default());
         core::iter::from_fn(move || {
             if r.is_empty() {
                 return None;
@@ -150,7 +177,7 @@ impl<const N: usize> ProposalStore<N> {
     }
 }
 
-impl<const N: usize> Default for ProposalStore<N> {
+impl<const L: usize, const B: usize, const N: usize> Default for ProposalStore<Fixed<L, B, N>> {
     fn default() -> Self {
         Self::new()
     }
@@ -158,9 +185,9 @@ impl<const N: usize> Default for ProposalStore<N> {
 
 /// The proposals a commit covers, each with its sender, in order; a
 /// reference the store does not hold is an error.
-pub(super) fn resolve<'a, const N: usize>(
+pub(super) fn resolve<'a, M: Memory>(
     commit: &Commit<'a>,
-    store: &'a ProposalStore<N>,
+    store: &'a ProposalStore<M>,
     committer: Sender,
 ) -> impl Iterator<Item = Result<(Proposal<'a>, Sender)>> + Clone + 'a {
     let list = commit.proposals;
@@ -173,12 +200,12 @@ pub(super) fn resolve<'a, const N: usize>(
 }
 
 /// What applying a proposal list does, staged.
-pub(super) struct Applied<'c, const L: usize> {
-    pub stage: Stage<'c, L>,
+pub(super) struct Applied<'c, M: Memory> {
+    pub stage: Stage<'c, M>,
     /// New GroupContext extensions.
     pub extensions: Option<Extensions<'c>>,
     /// Leaves added, in order, with their KeyPackage.
-    pub added: [u32; L],
+    pub added: M::Slots<u32>,
     pub added_len: usize,
     pub psks: [Option<PreSharedKeyId<'c>>; MAX_PSKS],
     pub psk_len: usize,
@@ -191,10 +218,10 @@ pub(super) struct Applied<'c, const L: usize> {
     pub updates_me: bool,
 }
 
-impl<const L: usize> Applied<'_, L> {
+impl<M: Memory> Applied<'_, M> {
     /// Leaves added by the commit.
     pub fn added(&self) -> &[u32] {
-        self.added.get(..self.added_len).unwrap_or_default()
+        self.added.as_slice().get(..self.added_len).unwrap_or_default()
     }
 }
 
@@ -262,15 +289,15 @@ fn same_client(a: &crate::tree::LeafNode<'_>, b: &crate::tree::LeafNode<'_>) -> 
 /// current epoch: a reinit or branch resumption PSK is accepted only in the
 /// commit that starts epoch 1 of a new group (§11.2, §11.3).
 #[allow(clippy::too_many_arguments)]
-pub(super) fn stage<'c, S: CipherSuite, const L: usize, const B: usize>(
+pub(super) fn stage<'c, S: CipherSuite, M: Memory>(
     suite: &S,
-    base: &RatchetTree<L, B>,
+    base: &RatchetTree<M>,
     proposals: impl Iterator<Item = Result<(Proposal<'c>, Sender)>> + Clone,
     committer: Sender,
     me: Option<u32>,
     epoch: u64,
     check: &LeafCheck<'_>,
-) -> Result<Applied<'c, L>> {
+) -> Result<Applied<'c, M>> {
     let external = committer == Sender::NewMemberCommit;
     let mut count = 0usize;
     let (mut gce, mut reinit, mut ext_init) = (0, 0, 0);
@@ -322,7 +349,7 @@ pub(super) fn stage<'c, S: CipherSuite, const L: usize, const B: usize>(
     let mut out = Applied {
         stage: Stage::new(base),
         extensions: None,
-        added: [0; L],
+        added: M::Slots::new_with(0),
         added_len: 0,
         psks: [None; MAX_PSKS],
         psk_len: 0,
@@ -349,7 +376,11 @@ pub(super) fn stage<'c, S: CipherSuite, const L: usize, const B: usize>(
     }
 
     // Updates and Removes: at most one per leaf.
-    let mut touched = [false; L];
+    let mut touched = M::Slots::<bool>::new_with(false);
+    if !touched.grow(base.width() as usize, false) {
+        return Err(Error::CapacityExceeded { what: "leaves" });
+    }
+    let touched = touched.as_mut_slice();
     for p in proposals.clone() {
         let (p, sender) = p?;
         let leaf = match (p, sender) {
@@ -387,7 +418,7 @@ pub(super) fn stage<'c, S: CipherSuite, const L: usize, const B: usize>(
     for p in proposals.clone() {
         if let (Proposal::Add { key_package }, _) = p? {
             let view = out.stage.view(base);
-            let leaf = view.next_free_leaf(L)?;
+            let leaf = view.next_free_leaf(1 << 16)?;
             validate_key_package(suite, &key_package, leaf, &check)?;
             let new = &key_package.leaf_node;
             if view.members().any(|(_, m)| same_client(&m, new)) {
@@ -395,7 +426,11 @@ pub(super) fn stage<'c, S: CipherSuite, const L: usize, const B: usize>(
             }
             check_leaf_unique(&view, new, leaf)?;
             let at = out.stage.add_leaf(base, new.raw)?;
+            if !out.added.grow(out.added_len + 1, 0) {
+                return Err(Error::CapacityExceeded { what: "leaves" });
+            }
             *out.added
+                .as_mut_slice()
                 .get_mut(out.added_len)
                 .ok_or(Error::CapacityExceeded { what: "leaves" })? = at;
             out.added_len += 1;
@@ -435,16 +470,19 @@ pub(super) fn stage<'c, S: CipherSuite, const L: usize, const B: usize>(
 
 /// Checks a proposal received on its own (§12.1), before it is kept for a
 /// commit; the list rules of §12.2 apply when a commit covers it.
-pub(super) fn check_proposal<S: CipherSuite, const L: usize, const B: usize>(
+pub(super) fn check_proposal<S: CipherSuite, M: Memory>(
     suite: &S,
-    tree: &RatchetTree<L, B>,
+    tree: &RatchetTree<M>,
     p: &Proposal<'_>,
     sender: Sender,
     check: &LeafCheck<'_>,
 ) -> Result<()> {
     match p {
         Proposal::Add { key_package } => {
-            let leaf = tree.next_free_leaf(L)?;
+            let leaf = tree.next_free_leaf(1 << 16)?;
+            if !crate::memory::holds_leaves::<M>(leaf as usize + 1) {
+                return Err(Error::CapacityExceeded { what: "leaves" });
+            }
             validate_key_package(suite, key_package, leaf, check)?;
             check_leaf_unique(tree, &key_package.leaf_node, leaf)
         }

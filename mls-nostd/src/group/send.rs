@@ -12,6 +12,7 @@ use crate::framing::{
     protect_public,
 };
 use crate::key_package::fresh_hpke_key;
+use crate::memory::{LeafBytes, Memory};
 use crate::proposal::Proposal;
 use crate::tree::{LeafNode, LeafNodeSource, Now, TreeRead, sign_leaf_node};
 
@@ -21,7 +22,7 @@ fn no_tag(_: &crate::crypto::Signature) -> Result<HashOutput> {
     })
 }
 
-impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> Group<S, L, B, K, P, N>
+impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
 where
     S: CipherSuite,
 {
@@ -161,14 +162,15 @@ where
             raw: &[],
             ..template
         };
-        let mut buf = [0u8; B];
+        let mut store = M::LeafBytes::blank();
+        let buf = store.room(super::leaf_room(template.raw.len()));
         let len = sign_leaf_node(
             &self.suite,
             &leaf,
             self.signature_key.as_slice(),
             &self.group_id,
             self.own,
-            &mut buf,
+            buf,
         )?;
         let leaf_node = LeafNode::decode_exact(buf.get(..len).ok_or(Error::Truncated)?)?;
         let out = self.propose(&Proposal::Update { leaf_node }, authenticated_data, now, rng, out)?;

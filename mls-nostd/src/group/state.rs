@@ -8,6 +8,7 @@ use crate::crypto::{Bytes, CipherSuite, HashOutput, HpkePrivateKey, Secret, Sign
 use crate::error::{Error, Result};
 use crate::extension::{Extensions, extension_type, find};
 use crate::key_schedule::EpochSecrets;
+use crate::memory::Memory;
 use crate::tree::{NodeList, Now, RatchetTree, TreeRead};
 use crate::treekem::PathKeys;
 use crate::welcome::GroupInfo;
@@ -32,7 +33,7 @@ pub(super) struct FirstEpoch<'a> {
     pub n_leaves: u32,
 }
 
-impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> Group<S, L, B, K, P, N>
+impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
 where
     S: CipherSuite,
 {
@@ -86,7 +87,7 @@ where
     pub(super) fn install(
         &mut self,
         first: FirstEpoch<'_>,
-        tree: impl FnOnce(&mut RatchetTree<L, B>) -> Result<()>,
+        tree: impl FnOnce(&mut RatchetTree<M>) -> Result<()>,
     ) -> Result<()> {
         let group_id = Bytes::from_slice(first.group_id).map_err(|_| Error::CapacityExceeded { what: "group id" })?;
         let extensions = encode_extensions(first.extensions)?;
@@ -114,7 +115,7 @@ where
         self.keys = first.keys;
         self.signature_key = signature_key;
         self.secrets = secrets;
-        self.past.iter_mut().for_each(|p| *p = PastEpoch::EMPTY);
+        self.past.iter_mut().for_each(PastEpoch::clear);
         self.proposals.clear();
         self.pending = None;
         self.pending_update = HpkePrivateKey::empty();

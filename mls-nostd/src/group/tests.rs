@@ -3,6 +3,7 @@
 extern crate std;
 use super::*;
 use crate::crypto::Curve25519Aes128 as S;
+use crate::memory::Fixed;
 use rand_core::SeedableRng;
 
 /// Saving and restoring gives back every field (keys, secrets, secret tree,
@@ -38,7 +39,7 @@ fn restore_gives_back_the_same_group() {
         &mut out,
     )
     .unwrap();
-    let mut g: std::boxed::Box<Group<S, 8, 512>> = std::boxed::Box::new(Group::new(S, GroupConfig::new()));
+    let mut g: std::boxed::Box<FixedGroup<S, 8, 512>> = std::boxed::Box::new(Group::new(S, GroupConfig::new()));
     g.create_from_key_package(b"g", &out[..n], &keys, sk.as_slice(), List::empty(), &mut rng)
         .unwrap();
     roundtrip(&g);
@@ -80,7 +81,7 @@ fn restore_gives_back_the_same_group() {
     let mut buf = std::vec![0u8; commit.len()];
     g.process(&commit, &(), crate::tree::Now::NoClock, &mut buf).unwrap();
     roundtrip(&g);
-    let mut b: std::boxed::Box<Group<S, 8, 512>> = std::boxed::Box::new(Group::new(S, GroupConfig::new()));
+    let mut b: std::boxed::Box<FixedGroup<S, 8, 512>> = std::boxed::Box::new(Group::new(S, GroupConfig::new()));
     let mut scratch = std::vec![0u8; 2 * welcome.len()];
     b.join(
         &welcome,
@@ -97,14 +98,14 @@ fn restore_gives_back_the_same_group() {
 }
 
 /// Restores `g`'s saved state into a new group and compares them.
-fn roundtrip(g: &Group<S, 8, 512>) {
+fn roundtrip(g: &FixedGroup<S, 8, 512>) {
     let mut saved = std::vec![0u8; g.saved_len()];
     g.save(&mut saved).unwrap();
-    let mut h: std::boxed::Box<Group<S, 8, 512>> = std::boxed::Box::new(Group::new(S, GroupConfig::new()));
+    let mut h: std::boxed::Box<FixedGroup<S, 8, 512>> = std::boxed::Box::new(Group::new(S, GroupConfig::new()));
     h.restore(&saved).unwrap();
     // The tree's content and hash are the same; only the tree-hash cache,
     // which is not saved, may differ (it is rebuilt on use).
-    let enc = |t: &crate::tree::RatchetTree<8, 512>| {
+    let enc = |t: &crate::tree::RatchetTree<Fixed<8, 512>>| {
         let mut v = std::vec![0u8; t.encoded_len()];
         t.encode_to(&mut v).unwrap();
         v

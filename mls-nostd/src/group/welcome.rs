@@ -14,6 +14,7 @@ use crate::framing::MlsMessage;
 use crate::group_context::GroupContext;
 use crate::key_package::{KeyPackage, KeyPackageKeys};
 use crate::key_schedule::{epoch_secrets, welcome_key_nonce, welcome_secret};
+use crate::memory::Memory;
 use crate::psk::{PreSharedKeyId, Psk, ResumptionPskUsage};
 use crate::transcript;
 use crate::tree::{Now, TreeRead};
@@ -234,7 +235,7 @@ where
     Ok(total)
 }
 
-impl<S, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize> Group<S, L, B, K, P, N>
+impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
 where
     S: CipherSuite,
 {

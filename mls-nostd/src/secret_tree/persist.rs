@@ -6,6 +6,7 @@ use super::{ContentKind, MessageKey, Ratchet, SecretTree, SecretTreeConfig, Slot
 use crate::codec::{Reader, Writer};
 use crate::crypto::{AeadKey, Secret};
 use crate::error::{Error, Result};
+use crate::memory::{Memory, Slots};
 
 fn write_ratchet(w: &mut Writer<'_>, r: &Ratchet) {
     w.u32(r.next);
@@ -26,14 +27,14 @@ fn kind_value(k: ContentKind) -> u8 {
     }
 }
 
-impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
+impl<M: Memory, const SKIPPED: usize> SecretTree<M, SKIPPED> {
     /// Writes the whole state, secrets included.
     pub fn save(&self, w: &mut Writer<'_>) {
         w.u32(self.n_leaves);
         w.u8(self.height);
         w.u32(self.config.max_forward_distance);
         w.u32(self.config.max_generation);
-        for slot in self.slots.iter().take(self.n_leaves as usize) {
+        for slot in self.slots.as_slice().iter().take(self.n_leaves as usize) {
             match slot {
                 Slot::Empty => w.u8(0),
                 Slot::Node { level, secret } => {
@@ -64,14 +65,14 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
     pub fn load(&mut self, r: &mut Reader<'_>) -> Result<()> {
         let result = self.load_inner(r);
         if result.is_err() {
-            *self = Self::empty();
+            self.clear();
         }
         result
     }
 
     fn load_inner(&mut self, r: &mut Reader<'_>) -> Result<()> {
         let n_leaves = r.u32()?;
-        if n_leaves as usize > LEAVES {
+        if n_leaves > 1 << 16 || !self.slots.grow(n_leaves as usize, Slot::Empty) {
             return Err(Error::CapacityExceeded {
                 what: "secret tree leaves",
             });
@@ -82,8 +83,9 @@ impl<const LEAVES: usize, const SKIPPED: usize> SecretTree<LEAVES, SKIPPED> {
             max_forward_distance: r.u32()?,
             max_generation: r.u32()?,
         };
-        self.slots.iter_mut().for_each(|s| *s = Slot::Empty);
-        for slot in self.slots.iter_mut().take(n_leaves as usize) {
+        self.slots.as_mut_slice().iter_mut().for_each(|s| *s = Slot::Empty);
+        self.slots.shrink(n_leaves as usize);
+        for slot in self.slots.as_mut_slice().iter_mut().take(n_leaves as usize) {
             *slot = match r.u8()? {
                 0 => Slot::Empty,
                 1 => Slot::Node {

@@ -4,6 +4,7 @@ use super::*;
 use crate::crypto::labels::expand_with_label;
 use crate::crypto::{AeadTag, CryptoRng, Curve25519Aes128, HpkePrivateKey, HpkePublicKey, KemOutput};
 use crate::crypto::{Signature, SignaturePrivateKey, SignaturePublicKey};
+use crate::memory::Fixed;
 use core::cell::Cell;
 use std::println;
 
@@ -12,7 +13,7 @@ const APP: ContentKind = ContentKind::Application;
 const HS: ContentKind = ContentKind::Handshake;
 const ROOT: [u8; 32] = [0x42; 32];
 
-fn tree<const L: usize, const K: usize>(n_leaves: u32, config: SecretTreeConfig) -> SecretTree<L, K> {
+fn tree<const L: usize, const K: usize>(n_leaves: u32, config: SecretTreeConfig) -> SecretTree<Fixed<L>, K> {
     SecretTree::new(&S, &ROOT, n_leaves, config).unwrap()
 }
 
@@ -25,8 +26,8 @@ fn small_config() -> SecretTreeConfig {
 
 #[test]
 fn size_of_64_leaves_8_skipped() {
-    let size = core::mem::size_of::<SecretTree<64, 8>>();
-    println!("size_of::<SecretTree<64, 8>>() = {size} bytes");
+    let size = core::mem::size_of::<SecretTree<Fixed<64>, 8>>();
+    println!("size_of::<SecretTree<Fixed<64>, 8>>() = {size} bytes");
     println!(
         "per leaf {} bytes, per skipped key {} bytes",
         core::mem::size_of::<Slot>(),
@@ -39,7 +40,7 @@ fn size_of_64_leaves_8_skipped() {
 #[test]
 fn follows_the_rfc_derivation() {
     // Figure "Secret Tree for a Four-Member Group": D is leaf 3.
-    let t: SecretTree<4, 4> = tree(4, SecretTreeConfig::default());
+    let t: SecretTree<Fixed<4>, 4> = tree(4, SecretTreeConfig::default());
     let f = expand_secret(&S, &ROOT, b"tree", b"right").unwrap();
     let d = expand_secret(&S, f.as_slice(), b"tree", b"right").unwrap();
     let ar0 = expand_secret(&S, d.as_slice(), b"application", b"").unwrap();
@@ -55,7 +56,7 @@ fn follows_the_rfc_derivation() {
 
 #[test]
 fn lazy_derivation_erases_parents() {
-    let mut t: SecretTree<8, 4> = tree(8, SecretTreeConfig::default());
+    let mut t: SecretTree<Fixed<8>, 4> = tree(8, SecretTreeConfig::default());
     t.consume(&S, 5, HS, 0).unwrap();
     // Leaf 5 is under 3 nodes: the root (level 3) splits into [0,4) and
     // [4,8); [4,8) into [4,6) and [6,8); [4,6) into leaves 4 and 5.
@@ -82,7 +83,7 @@ fn lazy_derivation_erases_parents() {
 
 #[test]
 fn order_of_use_does_not_change_keys() {
-    let fresh: SecretTree<8, 4> = tree(8, SecretTreeConfig::default());
+    let fresh: SecretTree<Fixed<8>, 4> = tree(8, SecretTreeConfig::default());
     let mut used = fresh.clone();
     for leaf in [6, 1, 7, 0, 3] {
         used.consume(&S, leaf, APP, 2).unwrap();
@@ -102,7 +103,7 @@ fn order_of_use_does_not_change_keys() {
 
 #[test]
 fn replay_of_a_consumed_generation_fails() {
-    let mut t: SecretTree<4, 4> = tree(4, SecretTreeConfig::default());
+    let mut t: SecretTree<Fixed<4>, 4> = tree(4, SecretTreeConfig::default());
     t.receive_key(&S, 1, APP, 0).unwrap();
     t.consume(&S, 1, APP, 0).unwrap();
     let consumed = Some(Error::GenerationConsumed { generation: 0 });
@@ -114,7 +115,7 @@ fn replay_of_a_consumed_generation_fails() {
 
 #[test]
 fn out_of_order_inside_the_window_decrypts_once() {
-    let fresh: SecretTree<4, 4> = tree(4, SecretTreeConfig::default());
+    let fresh: SecretTree<Fixed<4>, 4> = tree(4, SecretTreeConfig::default());
     let mut t = fresh.clone();
     t.consume(&S, 2, APP, 3).unwrap();
     for generation in [1, 0, 2] {
@@ -131,7 +132,7 @@ fn out_of_order_inside_the_window_decrypts_once() {
 
 #[test]
 fn window_is_shared_and_evicts_the_oldest() {
-    let mut t: SecretTree<4, 2> = tree(4, SecretTreeConfig::default());
+    let mut t: SecretTree<Fixed<4>, 2> = tree(4, SecretTreeConfig::default());
     // Generations 0..=2 of leaf 0 are skipped; only the 2 newest are kept.
     t.consume(&S, 0, APP, 3).unwrap();
     assert_eq!(
@@ -158,7 +159,7 @@ fn window_is_shared_and_evicts_the_oldest() {
 
 #[test]
 fn forward_distance_is_enforced() {
-    let mut t: SecretTree<4, 4> = tree(4, small_config());
+    let mut t: SecretTree<Fixed<4>, 4> = tree(4, small_config());
     let too_far = Some(Error::GenerationTooFarAhead { generation: 11 });
     assert_eq!(t.receive_key(&S, 0, APP, 11).err(), too_far);
     assert_eq!(t.consume(&S, 0, APP, 11).err(), too_far);
@@ -173,8 +174,8 @@ fn max_generation_is_enforced_on_send() {
         max_forward_distance: 10,
         max_generation: 2,
     };
-    let mut sender: SecretTree<2, 2> = tree(2, config);
-    let receiver: SecretTree<2, 2> = tree(2, config);
+    let mut sender: SecretTree<Fixed<2>, 2> = tree(2, config);
+    let receiver: SecretTree<Fixed<2>, 2> = tree(2, config);
     for generation in 0..=2 {
         let key = sender.next_send_key(&S, 1, APP).unwrap();
         assert_eq!(key.generation, generation);
@@ -192,7 +193,7 @@ fn max_generation_is_enforced_on_send() {
 
 #[test]
 fn capacity_and_leaf_range() {
-    let new = |n: u32| SecretTree::<4, 2>::new(&S, &ROOT, n, SecretTreeConfig::default());
+    let new = |n: u32| SecretTree::<Fixed<4>, 2>::new(&S, &ROOT, n, SecretTreeConfig::default());
     assert_eq!(
         new(5).err(),
         Some(Error::CapacityExceeded {
@@ -201,7 +202,7 @@ fn capacity_and_leaf_range() {
     );
     assert!(matches!(new(0), Err(Error::Malformed { .. })));
     assert!(matches!(
-        SecretTree::<4, 2>::new(&S, &ROOT[..31], 4, SecretTreeConfig::default()),
+        SecretTree::<Fixed<4>, 2>::new(&S, &ROOT[..31], 4, SecretTreeConfig::default()),
         Err(Error::InvalidLength { .. })
     ));
     let mut t = new(3).unwrap();
@@ -225,7 +226,7 @@ fn capacity_and_leaf_range() {
 
 #[test]
 fn failed_calls_leave_the_tree_unchanged() {
-    let mut t: SecretTree<8, 2> = tree(8, small_config());
+    let mut t: SecretTree<Fixed<8>, 2> = tree(8, small_config());
     t.consume(&S, 4, APP, 3).unwrap();
     let before = t.clone();
     let failures = [
@@ -244,14 +245,14 @@ fn failed_calls_leave_the_tree_unchanged() {
 fn a_failing_kdf_leaves_the_tree_unchanged() {
     // Each operation is retried with the KDF failing at its first, second,
     // third, ... call until it succeeds; every failure must be a no-op.
-    type Op = fn(&mut SecretTree<8, 2>, &Flaky) -> Result<()>;
+    type Op = fn(&mut SecretTree<Fixed<8>, 2>, &Flaky) -> Result<()>;
     let ops: [Op; 4] = [
         |t, s| t.consume(s, 5, APP, 3),
         |t, s| t.consume(s, 0, HS, 2),
         |t, s| t.next_send_key(s, 2, HS).map(drop),
         |t, s| t.consume(s, 7, APP, 0),
     ];
-    let mut t: SecretTree<8, 2> = tree(8, small_config());
+    let mut t: SecretTree<Fixed<8>, 2> = tree(8, small_config());
     t.consume(&S, 0, HS, 0).unwrap();
     for op in ops {
         let mut fail_at = 0;
@@ -289,7 +290,7 @@ fn sender_data_uses_a_sample_of_nh_bytes() {
 
 #[test]
 fn message_key_zeroizes() {
-    let t: SecretTree<1, 0> = tree(1, SecretTreeConfig::default());
+    let t: SecretTree<Fixed<1>, 0> = tree(1, SecretTreeConfig::default());
     let mut key = t.receive_key(&S, 0, APP, 7).unwrap();
     assert!(key.nonce != [0; 12] && !key.key.is_empty());
     key.zeroize();

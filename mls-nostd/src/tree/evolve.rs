@@ -7,30 +7,29 @@ use super::stage::Stage;
 use super::{LeafNode, RatchetTree};
 use crate::codec::Decode;
 use crate::error::{Error, Result};
+use crate::memory::{LeafBytes, Memory, Slots};
 
-impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTES> {
+impl<M: Memory> RatchetTree<M> {
     /// Starts a one-member tree holding `leaf_node` (§11).
     pub fn create(&mut self, leaf_node: &[u8]) -> Result<()> {
         LeafNode::decode_exact(leaf_node)?;
-        let slot_len = u16::try_from(leaf_node.len())
-            .ok()
-            .filter(|&n| usize::from(n) <= LEAF_BYTES);
-        let len = slot_len.ok_or(Error::CapacityExceeded { what: "leaf node size" })?;
+        if !M::LeafBytes::fits(leaf_node.len()) {
+            return Err(Error::CapacityExceeded { what: "leaf node size" });
+        }
+        self.reserve(1)?;
         self.clear();
+        self.reserve(1)?;
         self.width = 1;
-        if let Some(slot) = self.leaves.first_mut()
-            && let Some(dst) = slot.bytes.get_mut(..leaf_node.len())
-        {
-            dst.copy_from_slice(leaf_node);
-            slot.len = len;
+        if let Some(slot) = self.leaves.as_mut_slice().first_mut() {
+            slot.leaf.set(leaf_node);
         }
         Ok(())
     }
 
-    fn one_change<'c, T>(&mut self, f: impl FnOnce(&mut Stage<'c, LEAVES>, &Self) -> Result<T>) -> Result<T> {
+    fn one_change<'c, T>(&mut self, f: impl FnOnce(&mut Stage<'c, M>, &Self) -> Result<T>) -> Result<T> {
         let mut stage = Stage::new(self);
         let out = f(&mut stage, self)?;
-        stage.apply(self);
+        stage.apply(self)?;
         Ok(out)
     }
 

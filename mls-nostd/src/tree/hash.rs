@@ -4,6 +4,7 @@
 use super::RatchetTree;
 use super::read::TreeRead;
 use crate::crypto::{CipherSuite, HashOutput, hash_encoded};
+use crate::memory::{Memory, Slots};
 use crate::tree_math::{self, left, right};
 
 /// `Hash(ParentHashInput)` of a parent with `encryption_key` and
@@ -21,10 +22,17 @@ pub fn parent_hash<S: CipherSuite>(
     })
 }
 
-impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTES> {
-    /// The tree hash of the root, the GroupContext's `tree_hash`, caching
-    /// every parent's hash on the way.
-    pub fn tree_hash<S: CipherSuite>(&mut self, suite: &S) -> HashOutput {
+impl<M: Memory> RatchetTree<M> {
+    /// The tree hash of the root, the GroupContext's `tree_hash` (§7.8),
+    /// from the cache where it is fresh. Read-only: see
+    /// [`Self::update_tree_hash`] to fill the cache.
+    pub fn tree_hash<S: CipherSuite>(&self, suite: &S) -> HashOutput {
+        self.hash_of(suite, self.root())
+    }
+
+    /// The tree hash of the root, caching every parent's hash on the way,
+    /// so that the next change recomputes only the hashes it touches.
+    pub fn update_tree_hash<S: CipherSuite>(&mut self, suite: &S) -> HashOutput {
         let root = self.root();
         self.refresh(suite, root)
     }
@@ -43,7 +51,7 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTE
             self.refresh(suite, r);
         }
         let h = self.hash_of(suite, node);
-        if let Some(slot) = self.hashes.get_mut((node / 2) as usize) {
+        if let Some(slot) = self.hashes.as_mut_slice().get_mut((node / 2) as usize) {
             *slot = h;
         }
         h
@@ -52,6 +60,6 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTE
     /// Number of parents whose tree hash is cached (for tests and reports).
     pub fn cached_hashes(&self) -> usize {
         let n = tree_math::node_width(self.width) as usize / 2;
-        self.hashes.iter().take(n).filter(|h| !h.is_empty()).count()
+        self.hashes.as_slice().iter().take(n).filter(|h| !h.is_empty()).count()
     }
 }

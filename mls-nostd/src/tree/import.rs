@@ -5,13 +5,14 @@ use super::{Node, NodeList, ParentSlot, RatchetTree, TreeRead};
 use crate::codec::{Encode, Writer};
 use crate::crypto::{HashOutput, HpkePublicKey};
 use crate::error::{Error, Result};
+use crate::memory::{LeafBytes, Memory, Slots};
 use crate::tree_math::level;
 
 const UNMERGED: Error = Error::InvalidTree {
     reason: "unmerged leaves not sorted, not non-blank descendants, or inconsistent",
 };
 
-impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTES> {
+impl<M: Memory> RatchetTree<M> {
     /// Replaces the tree with a received `ratchet_tree` (§12.4.3.3).
     ///
     /// Checks the structure: node kinds at their positions, no trailing
@@ -27,19 +28,20 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTE
             });
         }
         let width = (n / 2 + 1).next_power_of_two();
-        if width as usize > LEAVES {
+        // Each leaf's presence and highest level of unmergedness, as the
+        // received lists state them (2 bytes a leaf).
+        let mut present = M::Slots::<bool>::new_with(false);
+        let mut top = M::Slots::<u8>::new_with(0);
+        if width > 1 << 16 || !present.grow(width as usize, false) || !top.grow(width as usize, 0) {
             return Err(Error::CapacityExceeded { what: "leaves" });
         }
-        // Each leaf's presence and highest level of unmergedness, as the
-        // received lists state them (2 bytes a leaf of stack).
-        let mut present = [false; LEAVES];
-        let mut top = [0u8; LEAVES];
+        let (present, top) = (present.as_mut_slice(), top.as_mut_slice());
         for (i, node) in nodes.iter().enumerate() {
             let x = i as u32;
             match (x % 2, node) {
                 (_, None) => {}
                 (0, Some(Node::Leaf(l))) => {
-                    if l.encoded_len() > LEAF_BYTES {
+                    if !M::LeafBytes::fits(l.encoded_len()) {
                         return Err(Error::CapacityExceeded { what: "leaf node size" });
                     }
                     if let Some(p) = present.get_mut((x / 2) as usize) {
@@ -81,19 +83,25 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTE
             }
         }
 
+        self.reserve(width)?;
         self.clear();
+        self.reserve(width)?;
         self.width = width;
         for (i, node) in nodes.iter().enumerate() {
             let x = i / 2;
             match node {
                 Some(Node::Leaf(l)) => {
-                    if let (Some(slot), Some(&t)) = (self.leaves.get_mut(x), top.get(x)) {
-                        slot.len = l.encode_to(&mut slot.bytes)? as u16;
+                    if let (Some(slot), Some(&t)) = (self.leaves.as_mut_slice().get_mut(x), top.get(x)) {
+                        let dst = slot
+                            .leaf
+                            .resize(l.encoded_len())
+                            .ok_or(Error::CapacityExceeded { what: "leaf node size" })?;
+                        l.encode_to(dst)?;
                         slot.unmerged_top = t;
                     }
                 }
                 Some(Node::Parent(p)) => {
-                    if let Some(slot) = self.parents.get_mut(x) {
+                    if let Some(slot) = self.parents.as_mut_slice().get_mut(x) {
                         *slot = ParentSlot {
                             encryption_key: HpkePublicKey::from_slice(p.encryption_key)?,
                             parent_hash: HashOutput::from_slice(p.parent_hash)?,
@@ -108,7 +116,7 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTE
 }
 
 /// Writes `optional<Node> ratchet_tree<V>` without trailing blank nodes.
-impl<const LEAVES: usize, const LEAF_BYTES: usize> Encode for RatchetTree<LEAVES, LEAF_BYTES> {
+impl<M: Memory> Encode for RatchetTree<M> {
     fn encode(&self, w: &mut Writer<'_>) {
         self.encode_tree(w)
     }

@@ -1,9 +1,9 @@
 //! The ratchet tree (RFC 9420 §4, §7): its nodes, their encodings, and the
 //! bounded tree state a member keeps.
 //!
-//! [`RatchetTree`] stores at most `LEAVES` leaves, each an encoded LeafNode
-//! of at most `LEAF_BYTES` bytes, in fixed arrays: no allocation, and the
-//! memory is known at compile time. Leaf nodes are kept as their encoding,
+//! [`RatchetTree`] keeps its leaves, each an encoded LeafNode, and its
+//! parents in the storage a [`Memory`] gives: fixed arrays whose size is
+//! known at compile time, or growable storage on a host. Leaf nodes are kept as their encoding,
 //! which is what the tree hash, signatures and the `ratchet_tree` extension
 //! need, and views are decoded from it on demand.
 //!
@@ -32,38 +32,44 @@ pub use stage::{MAX_PATH, Stage, Staged};
 pub use validate::{LeafCheck, LeafContext, Now, check_leaf_unique, validate_leaf_node};
 
 use crate::crypto::{HashOutput, HpkePublicKey};
+use crate::error::{Error, Result};
+use crate::memory::{Fixed, FixedBytes, LeafBytes, Memory, Slots};
 use crate::tree_math;
 
 /// `unmerged_top` of a leaf that is unmerged at every non-blank ancestor.
 const UNMERGED_ALL: u8 = u8::MAX;
 
-/// One leaf: its encoded LeafNode (`len == 0` when blank) and the highest
+/// One leaf: its encoded LeafNode (empty when blank) and the highest
 /// level at which it is an unmerged leaf (0 when at none).
-#[derive(Clone, PartialEq, Eq)]
-struct LeafSlot<const B: usize> {
-    len: u16,
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct LeafSlot<B> {
     unmerged_top: u8,
-    bytes: [u8; B],
+    leaf: B,
 }
 
-impl<const B: usize> LeafSlot<B> {
-    const BLANK: Self = LeafSlot {
-        len: 0,
-        unmerged_top: 0,
-        bytes: [0; B],
-    };
+impl<B: LeafBytes> LeafSlot<B> {
+    fn blank() -> Self {
+        LeafSlot {
+            unmerged_top: 0,
+            leaf: B::blank(),
+        }
+    }
 
     fn encoded(&self) -> Option<&[u8]> {
-        match self.len {
-            0 => None,
-            n => self.bytes.get(..usize::from(n)),
-        }
+        Some(self.leaf.get()).filter(|b| !b.is_empty())
     }
 }
 
+impl<const N: usize> LeafSlot<FixedBytes<N>> {
+    const BLANK: Self = LeafSlot {
+        unmerged_top: 0,
+        leaf: FixedBytes::BLANK,
+    };
+}
+
 /// One parent: blank when `encryption_key` is empty.
-#[derive(Clone, Copy, PartialEq, Eq)]
-struct ParentSlot {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ParentSlot {
     encryption_key: HpkePublicKey,
     parent_hash: HashOutput,
 }
@@ -75,31 +81,27 @@ impl ParentSlot {
     };
 }
 
-/// The public ratchet tree of a group, for at most `LEAVES` leaves (a power
+/// The public ratchet tree of a group, in the storage `M` gives: with
+/// [`Fixed<LEAVES, LEAF_BYTES>`](Fixed), at most `LEAVES` leaves (a power
 /// of two) whose encoded LeafNodes take at most `LEAF_BYTES` bytes each.
 ///
-/// Size: `LEAVES * (LEAF_BYTES + 3 + parent + hash)` bytes plus a few, where
-/// a parent takes `2 + MAX_KEM_PUBLIC_KEY_LEN + MAX_HASH_LEN` bytes (67 for a
-/// suite-1-only build) and the tree-hash cache `1 + MAX_HASH_LEN` (33).
-/// `cargo run -p mls-conformance --bin tree-size` prints measured figures.
+/// Size with `Fixed`: `LEAVES * (LEAF_BYTES + 4 + parent + hash)` bytes
+/// plus a few, where a parent takes `2 + MAX_KEM_PUBLIC_KEY_LEN +
+/// MAX_HASH_LEN` bytes (67 for a suite-1-only build) and the tree-hash cache
+/// `1 + MAX_HASH_LEN` (33). `cargo run -p mls-nostd --example tree_size`
+/// prints measured figures.
 #[derive(Clone, PartialEq, Eq)]
-pub struct RatchetTree<const LEAVES: usize, const LEAF_BYTES: usize> {
+pub struct RatchetTree<M: Memory> {
     /// Number of leaves: a power of two, or 0 for an empty tree.
     width: u32,
-    leaves: [LeafSlot<LEAF_BYTES>; LEAVES],
+    leaves: M::Slots<LeafSlot<M::LeafBytes>>,
     /// Parent node `2p + 1` is `parents[p]`; the last entry is unused.
-    parents: [ParentSlot; LEAVES],
+    parents: M::Slots<ParentSlot>,
     /// Cached tree hash of parent node `2p + 1`; empty when stale.
-    hashes: [HashOutput; LEAVES],
+    hashes: M::Slots<HashOutput>,
 }
 
-impl<const LEAVES: usize, const LEAF_BYTES: usize> Default for RatchetTree<LEAVES, LEAF_BYTES> {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-impl<const LEAVES: usize, const LEAF_BYTES: usize> core::fmt::Debug for RatchetTree<LEAVES, LEAF_BYTES> {
+impl<M: Memory> core::fmt::Debug for RatchetTree<M> {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("RatchetTree")
             .field("width", &self.width)
@@ -108,8 +110,9 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> core::fmt::Debug for RatchetT
     }
 }
 
-impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTES> {
-    /// An empty tree; `const`, so it can initialise a `static`.
+impl<const LEAVES: usize, const LEAF_BYTES: usize, const STORE: usize> RatchetTree<Fixed<LEAVES, LEAF_BYTES, STORE>> {
+    /// An empty tree in fixed arrays; `const`, so it can initialise a
+    /// `static`.
     pub const fn new() -> Self {
         const {
             assert!(
@@ -117,7 +120,6 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTE
                 "LEAVES must be a power of two <= 65536"
             )
         };
-        const { assert!(LEAF_BYTES <= u16::MAX as usize, "LEAF_BYTES must fit a u16") };
         RatchetTree {
             width: 0,
             leaves: [LeafSlot::BLANK; LEAVES],
@@ -125,31 +127,86 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTE
             hashes: [HashOutput::empty(); LEAVES],
         }
     }
+}
+
+impl<const LEAVES: usize, const LEAF_BYTES: usize, const STORE: usize> Default
+    for RatchetTree<Fixed<LEAVES, LEAF_BYTES, STORE>>
+{
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl<M: Memory> RatchetTree<M> {
+    /// An empty tree in the storage of `M`, as small as `M` makes it
+    /// (growable storage starts empty; fixed arrays are built on the
+    /// stack, so prefer [`RatchetTree::new`] for them).
+    pub fn new_in() -> Self {
+        RatchetTree {
+            width: 0,
+            leaves: M::Slots::new_with(LeafSlot::blank()),
+            parents: M::Slots::new_with(ParentSlot::BLANK),
+            hashes: M::Slots::new_with(HashOutput::empty()),
+        }
+    }
 
     /// Empties the tree in place.
     pub fn clear(&mut self) {
         self.width = 0;
-        self.leaves.iter_mut().for_each(|l| *l = LeafSlot::BLANK);
-        self.parents.iter_mut().for_each(|p| *p = ParentSlot::BLANK);
-        self.hashes.iter_mut().for_each(|h| *h = HashOutput::empty());
+        self.leaves
+            .as_mut_slice()
+            .iter_mut()
+            .for_each(|l| *l = LeafSlot::blank());
+        self.parents
+            .as_mut_slice()
+            .iter_mut()
+            .for_each(|p| *p = ParentSlot::BLANK);
+        self.hashes
+            .as_mut_slice()
+            .iter_mut()
+            .for_each(|h| *h = HashOutput::empty());
+        self.shrink();
     }
 
-    fn leaf_slot(&self, leaf: u32) -> Option<&LeafSlot<LEAF_BYTES>> {
+    /// Makes room for a tree of `width` leaves (slots past the current
+    /// width are blank), or refuses before anything changes.
+    pub(crate) fn reserve(&mut self, width: u32) -> Result<()> {
+        let n = width as usize;
+        let ok = n <= 1 << 16
+            && self.leaves.grow(n, LeafSlot::blank())
+            && self.parents.grow(n, ParentSlot::BLANK)
+            && self.hashes.grow(n, HashOutput::empty());
+        if ok {
+            Ok(())
+        } else {
+            Err(Error::CapacityExceeded { what: "leaves" })
+        }
+    }
+
+    /// Lets growable storage free the slots past the width.
+    fn shrink(&mut self) {
+        let n = self.width as usize;
+        self.leaves.shrink(n);
+        self.parents.shrink(n);
+        self.hashes.shrink(n);
+    }
+
+    fn leaf_slot(&self, leaf: u32) -> Option<&LeafSlot<M::LeafBytes>> {
         if leaf >= self.width {
             return None;
         }
-        self.leaves.get(usize::try_from(leaf).ok()?)
+        self.leaves.as_slice().get(usize::try_from(leaf).ok()?)
     }
 
     fn parent_slot(&self, node: u32) -> Option<&ParentSlot> {
         if node & 1 == 0 || node >= tree_math::node_width(self.width) {
             return None;
         }
-        self.parents.get(usize::try_from(node / 2).ok()?)
+        self.parents.as_slice().get(usize::try_from(node / 2).ok()?)
     }
 }
 
-impl<const LEAVES: usize, const LEAF_BYTES: usize> TreeRead for RatchetTree<LEAVES, LEAF_BYTES> {
+impl<M: Memory> TreeRead for RatchetTree<M> {
     fn width(&self) -> u32 {
         self.width
     }
@@ -165,13 +222,17 @@ impl<const LEAVES: usize, const LEAF_BYTES: usize> TreeRead for RatchetTree<LEAV
 
     fn unmerged_top(&self, leaf: u32) -> u8 {
         self.leaf_slot(leaf)
-            .filter(|s| s.len != 0)
+            .filter(|s| s.encoded().is_some())
             .map_or(0, |s| s.unmerged_top)
     }
 
     fn cached_hash(&self, node: u32) -> Option<HashOutput> {
         self.parent_slot(node)?;
-        self.hashes.get((node / 2) as usize).filter(|h| !h.is_empty()).copied()
+        self.hashes
+            .as_slice()
+            .get((node / 2) as usize)
+            .filter(|h| !h.is_empty())
+            .copied()
     }
 }
 

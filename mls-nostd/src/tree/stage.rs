@@ -13,6 +13,7 @@ use super::{LeafNode, LeafSlot, ParentSlot, RatchetTree, UNMERGED_ALL};
 use crate::codec::Decode;
 use crate::crypto::{HashOutput, HpkePublicKey};
 use crate::error::{Error, Result};
+use crate::memory::{LeafBytes, Memory, Slots};
 use crate::tree_math::{self, direct_path, level};
 
 /// Deepest tree a path can cover (2^16 leaves).
@@ -33,48 +34,64 @@ enum ParentChange {
     Path(u8),
 }
 
-/// Changes to a `RatchetTree<L, _>`, borrowing new LeafNodes for `'c`.
+/// Changes to a `RatchetTree<M>`, borrowing new LeafNodes for `'c`.
 #[derive(Debug, Clone)]
-pub struct Stage<'c, const L: usize> {
+pub struct Stage<'c, M: Memory> {
     width: u32,
-    leaves: [LeafChange<'c>; L],
-    tops: [u8; L],
-    parents: [ParentChange; L],
+    leaves: M::Slots<LeafChange<'c>>,
+    tops: M::Slots<u8>,
+    parents: M::Slots<ParentChange>,
     /// Parents whose subtree changed: their cached hash is stale.
-    dirty: [bool; L],
+    dirty: M::Slots<bool>,
     path: [(HpkePublicKey, HashOutput); MAX_PATH],
     path_len: u8,
 }
 
 /// A stored tree seen through a [`Stage`].
 #[derive(Clone, Copy)]
-pub struct Staged<'s, 'c, const L: usize, const B: usize> {
-    base: &'s RatchetTree<L, B>,
-    stage: &'s Stage<'c, L>,
+pub struct Staged<'s, 'c, M: Memory> {
+    base: &'s RatchetTree<M>,
+    stage: &'s Stage<'c, M>,
 }
 
-impl<'c, const L: usize> Stage<'c, L> {
+impl<'c, M: Memory> Stage<'c, M> {
     /// No changes to `base`.
-    pub fn new<const B: usize>(base: &RatchetTree<L, B>) -> Self {
-        Stage {
+    pub fn new(base: &RatchetTree<M>) -> Self {
+        let mut stage: Self = Stage {
             width: base.width,
-            leaves: [LeafChange::Same; L],
-            tops: core::array::from_fn(|i| base.leaves.get(i).map_or(0, |s| s.unmerged_top)),
-            parents: [ParentChange::Same; L],
-            dirty: [false; L],
+            leaves: M::Slots::new_with(LeafChange::Same),
+            tops: M::Slots::new_with(0),
+            parents: M::Slots::new_with(ParentChange::Same),
+            dirty: M::Slots::new_with(false),
             path: [(HpkePublicKey::empty(), HashOutput::empty()); MAX_PATH],
             path_len: 0,
+        };
+        // Room for the base's width cannot fail: the base holds it.
+        stage.reserve(base.width);
+        for (t, s) in stage.tops.as_mut_slice().iter_mut().zip(base.leaves.as_slice()) {
+            *t = s.unmerged_top;
         }
+        stage
+    }
+
+    /// Makes room for `width` leaves; `false` if the storage cannot.
+    fn reserve(&mut self, width: u32) -> bool {
+        let n = width as usize;
+        n <= 1 << 16
+            && self.leaves.grow(n, LeafChange::Same)
+            && self.tops.grow(n, 0)
+            && self.parents.grow(n, ParentChange::Same)
+            && self.dirty.grow(n, false)
     }
 
     /// The tree as it would be.
-    pub fn view<'s, const B: usize>(&'s self, base: &'s RatchetTree<L, B>) -> Staged<'s, 'c, L, B> {
+    pub fn view<'s>(&'s self, base: &'s RatchetTree<M>) -> Staged<'s, 'c, M> {
         Staged { base, stage: self }
     }
 
-    fn check_leaf<const B: usize>(leaf_node: &[u8]) -> Result<()> {
+    fn check_leaf(leaf_node: &[u8]) -> Result<()> {
         LeafNode::decode_exact(leaf_node)?;
-        if leaf_node.len() > B {
+        if !M::LeafBytes::fits(leaf_node.len()) {
             return Err(Error::CapacityExceeded { what: "leaf node size" });
         }
         Ok(())
@@ -86,14 +103,17 @@ impl<'c, const L: usize> Stage<'c, L> {
             .chain(direct_path(node, self.width))
             .filter(|x| x & 1 == 1)
         {
-            if let Some(d) = self.dirty.get_mut((x / 2) as usize) {
+            if let Some(d) = self.dirty.as_mut_slice().get_mut((x / 2) as usize) {
                 *d = true;
             }
         }
     }
 
     fn set_leaf_change(&mut self, leaf: u32, change: LeafChange<'c>, top: u8) {
-        if let (Some(l), Some(t)) = (self.leaves.get_mut(leaf as usize), self.tops.get_mut(leaf as usize)) {
+        if let (Some(l), Some(t)) = (
+            self.leaves.as_mut_slice().get_mut(leaf as usize),
+            self.tops.as_mut_slice().get_mut(leaf as usize),
+        ) {
             *l = change;
             *t = top;
         }
@@ -106,10 +126,10 @@ impl<'c, const L: usize> Stage<'c, L> {
         let cap = (level(node) - 1) as u8;
         let k = level(node);
         let first = (node >> (k + 1)) << k;
-        for t in self.tops.iter_mut().skip(first as usize).take(1 << k) {
+        for t in self.tops.as_mut_slice().iter_mut().skip(first as usize).take(1 << k) {
             *t = (*t).min(cap);
         }
-        if let Some(p) = self.parents.get_mut((node / 2) as usize) {
+        if let Some(p) = self.parents.as_mut_slice().get_mut((node / 2) as usize) {
             *p = change;
         }
         self.touch(node);
@@ -118,11 +138,11 @@ impl<'c, const L: usize> Stage<'c, L> {
     /// Adds a member (§12.1.1) at the leftmost blank leaf, extending the
     /// tree if there is none; it becomes unmerged at every non-blank
     /// ancestor. Returns its leaf index.
-    pub fn add_leaf<const B: usize>(&mut self, base: &RatchetTree<L, B>, leaf_node: &'c [u8]) -> Result<u32> {
-        Self::check_leaf::<B>(leaf_node)?;
-        let leaf = self.view(base).next_free_leaf(L)?;
+    pub fn add_leaf(&mut self, base: &RatchetTree<M>, leaf_node: &'c [u8]) -> Result<u32> {
+        Self::check_leaf(leaf_node)?;
+        let leaf = self.view(base).next_free_leaf(1 << 16)?;
         while leaf >= self.width {
-            self.extend();
+            self.extend()?;
         }
         self.set_leaf_change(leaf, LeafChange::New(leaf_node), UNMERGED_ALL);
         Ok(leaf)
@@ -130,29 +150,24 @@ impl<'c, const L: usize> Stage<'c, L> {
 
     /// Replaces member `leaf`'s LeafNode and blanks its direct path
     /// (§12.1.2).
-    pub fn update_leaf<const B: usize>(
-        &mut self,
-        base: &RatchetTree<L, B>,
-        leaf: u32,
-        leaf_node: &'c [u8],
-    ) -> Result<()> {
+    pub fn update_leaf(&mut self, base: &RatchetTree<M>, leaf: u32, leaf_node: &'c [u8]) -> Result<()> {
         self.set_leaf(base, leaf, leaf_node)?;
         self.blank_direct_path(leaf);
         Ok(())
     }
 
     /// Replaces member `leaf`'s LeafNode, leaving its path alone.
-    pub fn set_leaf<const B: usize>(&mut self, base: &RatchetTree<L, B>, leaf: u32, leaf_node: &'c [u8]) -> Result<()> {
-        Self::check_leaf::<B>(leaf_node)?;
+    pub fn set_leaf(&mut self, base: &RatchetTree<M>, leaf: u32, leaf_node: &'c [u8]) -> Result<()> {
+        Self::check_leaf(leaf_node)?;
         self.view(base).leaf_bytes(leaf).ok_or(Error::LeafOutOfRange { leaf })?;
-        let top = self.tops.get(leaf as usize).copied().unwrap_or(0);
+        let top = self.tops.as_slice().get(leaf as usize).copied().unwrap_or(0);
         self.set_leaf_change(leaf, LeafChange::New(leaf_node), top);
         Ok(())
     }
 
     /// Removes member `leaf` (§12.1.3): blanks it and its direct path,
     /// then truncates.
-    pub fn remove_leaf<const B: usize>(&mut self, base: &RatchetTree<L, B>, leaf: u32) -> Result<()> {
+    pub fn remove_leaf(&mut self, base: &RatchetTree<M>, leaf: u32) -> Result<()> {
         self.view(base).leaf_bytes(leaf).ok_or(Error::LeafOutOfRange { leaf })?;
         self.set_leaf_change(leaf, LeafChange::Blank, 0);
         self.blank_direct_path(leaf);
@@ -212,23 +227,29 @@ impl<'c, const L: usize> Stage<'c, L> {
         Ok(())
     }
 
-    /// Doubles the tree to the right with a blank root and subtree (§7.7).
-    fn extend(&mut self) {
+    /// Doubles the tree to the right with a blank root and subtree (§7.7),
+    /// if the storage has room.
+    fn extend(&mut self) -> Result<()> {
         let old = self.width;
-        self.width = if old == 0 { 1 } else { old * 2 };
+        let width = if old == 0 { 1 } else { old * 2 };
+        if !self.reserve(width) {
+            return Err(Error::CapacityExceeded { what: "leaves" });
+        }
+        self.width = width;
         for x in (tree_math::node_width(old)..tree_math::node_width(self.width)).filter(|x| x & 1 == 1) {
             if let (Some(p), Some(d)) = (
-                self.parents.get_mut((x / 2) as usize),
-                self.dirty.get_mut((x / 2) as usize),
+                self.parents.as_mut_slice().get_mut((x / 2) as usize),
+                self.dirty.as_mut_slice().get_mut((x / 2) as usize),
             ) {
                 *p = ParentChange::Blank;
                 *d = true;
             }
         }
+        Ok(())
     }
 
     /// Halves the tree while its right half has no non-blank leaf (§7.7).
-    pub fn truncate<const B: usize>(&mut self, base: &RatchetTree<L, B>) {
+    pub fn truncate(&mut self, base: &RatchetTree<M>) {
         while self.width > 1 {
             let half = self.width / 2;
             if (half..self.width).any(|l| self.view(base).leaf_bytes(l).is_some()) {
@@ -236,7 +257,7 @@ impl<'c, const L: usize> Stage<'c, L> {
             }
             let old_root = tree_math::root(self.width);
             for x in (old_root..tree_math::node_width(self.width)).filter(|x| x & 1 == 1) {
-                if let Some(p) = self.parents.get_mut((x / 2) as usize) {
+                if let Some(p) = self.parents.as_mut_slice().get_mut((x / 2) as usize) {
                     *p = ParentChange::Blank;
                 }
             }
@@ -245,30 +266,31 @@ impl<'c, const L: usize> Stage<'c, L> {
     }
 
     /// Writes the staged changes into `tree`, which must be the tree this
-    /// stage was made from. Everything was checked when staged.
-    pub fn apply<const B: usize>(&self, tree: &mut RatchetTree<L, B>) {
+    /// stage was made from. Everything was checked when staged, but the
+    /// storage may refuse to grow: then the tree is unchanged.
+    pub fn apply(&self, tree: &mut RatchetTree<M>) -> Result<()> {
+        tree.reserve(self.width)?;
         let n = tree_math::node_width(self.width) as usize;
-        for (i, (slot, change)) in tree.leaves.iter_mut().zip(&self.leaves).enumerate() {
+        let leaves = tree.leaves.as_mut_slice().iter_mut();
+        for (i, (slot, change)) in leaves.zip(self.leaves.as_slice()).enumerate() {
             match change {
                 LeafChange::Same => {}
-                LeafChange::Blank => *slot = LeafSlot::BLANK,
+                LeafChange::Blank => *slot = LeafSlot::blank(),
                 LeafChange::New(b) => {
-                    if let Some(dst) = slot.bytes.get_mut(..b.len()) {
-                        dst.copy_from_slice(b);
-                        slot.len = b.len() as u16;
-                    }
+                    slot.leaf.set(b);
                 }
             }
-            slot.unmerged_top = if 2 * i < n && slot.len != 0 {
-                self.tops.get(i).copied().unwrap_or(0)
+            slot.unmerged_top = if 2 * i < n && slot.encoded().is_some() {
+                self.tops.as_slice().get(i).copied().unwrap_or(0)
             } else {
                 0
             };
-            if 2 * i >= n {
-                *slot = LeafSlot::BLANK;
+            if 2 * i >= n && slot.encoded().is_some() {
+                *slot = LeafSlot::blank();
             }
         }
-        for (i, (slot, change)) in tree.parents.iter_mut().zip(&self.parents).enumerate() {
+        let parents = tree.parents.as_mut_slice().iter_mut();
+        for (i, (slot, change)) in parents.zip(self.parents.as_slice()).enumerate() {
             match change {
                 ParentChange::Same => {}
                 ParentChange::Blank => *slot = ParentSlot::BLANK,
@@ -285,16 +307,18 @@ impl<'c, const L: usize> Stage<'c, L> {
                 *slot = ParentSlot::BLANK;
             }
         }
-        for (h, d) in tree.hashes.iter_mut().zip(&self.dirty) {
+        for (h, d) in tree.hashes.as_mut_slice().iter_mut().zip(self.dirty.as_slice()) {
             if *d {
                 *h = HashOutput::empty();
             }
         }
         tree.width = self.width;
+        tree.shrink();
+        Ok(())
     }
 }
 
-impl<const L: usize, const B: usize> TreeRead for Staged<'_, '_, L, B> {
+impl<M: Memory> TreeRead for Staged<'_, '_, M> {
     fn width(&self) -> u32 {
         self.stage.width
     }
@@ -303,7 +327,7 @@ impl<const L: usize, const B: usize> TreeRead for Staged<'_, '_, L, B> {
         if leaf >= self.stage.width {
             return None;
         }
-        match self.stage.leaves.get(leaf as usize)? {
+        match self.stage.leaves.as_slice().get(leaf as usize)? {
             LeafChange::Same => self.base.leaf_bytes(leaf),
             LeafChange::Blank => None,
             LeafChange::New(b) => Some(b),
@@ -314,7 +338,7 @@ impl<const L: usize, const B: usize> TreeRead for Staged<'_, '_, L, B> {
         if node & 1 == 0 || node >= tree_math::node_width(self.stage.width) {
             return None;
         }
-        match self.stage.parents.get((node / 2) as usize)? {
+        match self.stage.parents.as_slice().get((node / 2) as usize)? {
             ParentChange::Same => self.base.parent_fields(node),
             ParentChange::Blank => None,
             ParentChange::Path(k) => self
@@ -326,11 +350,18 @@ impl<const L: usize, const B: usize> TreeRead for Staged<'_, '_, L, B> {
     }
 
     fn unmerged_top(&self, leaf: u32) -> u8 {
-        self.stage.tops.get(leaf as usize).copied().unwrap_or(0)
+        self.stage.tops.as_slice().get(leaf as usize).copied().unwrap_or(0)
     }
 
     fn cached_hash(&self, node: u32) -> Option<HashOutput> {
-        if self.stage.dirty.get((node / 2) as usize).copied().unwrap_or(true) {
+        if self
+            .stage
+            .dirty
+            .as_slice()
+            .get((node / 2) as usize)
+            .copied()
+            .unwrap_or(true)
+        {
             return None;
         }
         self.base.cached_hash(node)

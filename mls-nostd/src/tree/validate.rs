@@ -154,14 +154,14 @@ pub fn check_leaf_unique(tree: &impl TreeRead, leaf: &LeafNode<'_>, index: u32) 
     Ok(())
 }
 
-impl<const LEAVES: usize, const LEAF_BYTES: usize> RatchetTree<LEAVES, LEAF_BYTES> {
+impl<M: crate::memory::Memory> RatchetTree<M> {
     /// Validates a received tree as a joiner must (§12.4.3.1): every leaf
     /// (§7.3, each checked once), credential types supported by all,
     /// unique keys, and every non-blank parent parent-hash valid (§7.9.2).
     /// The caller compares [`Self::tree_hash`] with the GroupInfo's. Only the
     /// hash cache changes.
     pub fn validate<S: CipherSuite>(&mut self, suite: &S, check: &LeafCheck<'_>) -> Result<()> {
-        self.tree_hash(suite);
+        self.update_tree_hash(suite);
         for (i, leaf) in self.members() {
             validate_leaf_node(suite, &leaf, i, LeafContext::Tree, check)?;
         }

@@ -84,9 +84,9 @@ pub fn check_path<S: CipherSuite>(
 /// Stages the merge of an UpdatePath that [`check_path`] accepted on the
 /// tree `stage` shows over `base` (§7.5): the sender's new leaf, its direct
 /// path blanked, and its filtered direct path set.
-pub fn merge_path<'c, const L: usize, const B: usize>(
-    stage: &mut Stage<'c, L>,
-    base: &RatchetTree<L, B>,
+pub fn merge_path<'c, M: crate::memory::Memory>(
+    stage: &mut Stage<'c, M>,
+    base: &RatchetTree<M>,
     path: &UpdatePath<'c>,
     checked: &CheckedPath,
 ) -> Result<()> {

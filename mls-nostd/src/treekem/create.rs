@@ -43,10 +43,10 @@ impl CreatedPath {
 /// `signature_key` over `group_id` and `me` into `leaf_buf`, which the
 /// stage then borrows.
 #[allow(clippy::too_many_arguments)]
-pub fn create_path<'c, S: CipherSuite, R: CryptoRng, const L: usize, const B: usize>(
+pub fn create_path<'c, S: CipherSuite, R: CryptoRng, M: crate::memory::Memory>(
     suite: &S,
-    base: &RatchetTree<L, B>,
-    stage: &mut Stage<'c, L>,
+    base: &RatchetTree<M>,
+    stage: &mut Stage<'c, M>,
     me: u32,
     template: &LeafNode<'_>,
     signature_key: &[u8],

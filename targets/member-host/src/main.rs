@@ -86,7 +86,12 @@ fn verify_one(dir: &Path, n: usize, out: &[u8]) -> Result<(), String> {
             output::LOST_COMMIT => {
                 // A real commit: a member would accept it. Only a copy
                 // processes it, since a later commit replaced it.
-                let mut copy = s.members[0].group.clone();
+                // A copy through save and restore (a group is not `Clone`).
+                let original = &s.members[0].group;
+                let mut state = vec![0u8; original.saved_len()];
+                original.save(&mut state).map_err(|e| format!("save: {e:?}"))?;
+                let mut copy = Box::new(scenario::HostGroup::new(*original.suite(), *original.config()));
+                copy.restore(&state).map_err(|e| format!("restore: {e:?}"))?;
                 let mut buf = vec![0u8; body.len()];
                 copy.process(body, scenario::PSKS, scenario::NOW, &mut buf)
                     .map_err(|e| format!("lost commit is not valid: {e:?}"))?;

@@ -18,7 +18,7 @@ use rand_core::SeedableRng;
 /// The cipher suite of the scenario (suite 1).
 pub type Suite = Curve25519Aes128;
 /// A host member's group: room for 64 members whatever the scenario size.
-pub type HostGroup = Group<Suite, 64, 512, 8, 1, 8192>;
+pub type HostGroup = mls_nostd::group::FixedGroup<Suite, 64, 512, 8, 1, 8192>;
 
 /// The scenario's fixed time, in seconds since the Unix epoch. The device
 /// has no clock (`Now::NoClock`), as many sensor nodes do not.

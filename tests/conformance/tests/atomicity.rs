@@ -29,7 +29,7 @@ use mls_nostd::framing::{
     Content, FramedContent, FramedContentAuthData, MlsMessage, PrivateMessage, PublicMessage, Sender, membership_tag,
     protect_public,
 };
-use mls_nostd::group::{CommitOptions, Group, GroupConfig, HandshakeFormat, KeyPackageKeys, Status};
+use mls_nostd::group::{CommitOptions, FixedGroup, Group, GroupConfig, HandshakeFormat, KeyPackageKeys, Status};
 use mls_nostd::key_package::KeyPackage;
 use mls_nostd::key_schedule::{welcome_key_nonce, welcome_secret};
 use mls_nostd::proposal::Proposal;
@@ -90,7 +90,7 @@ fn refuse<S: CipherSuite>(victim: &mut G<S>, msg: &[u8]) -> Error {
 
 /// A copy of `victim` accepts `msg`: the control of a forging pipeline.
 fn copy_accepts<S: CipherSuite + Copy>(victim: &G<S>, msg: &[u8]) -> String {
-    let mut copy: Box<G<S>> = Box::new(victim.clone());
+    let mut copy: Box<G<S>> = common::copy(victim);
     let mut buf = vec![0u8; msg.len()];
     event(copy.process(msg, &(), NOW, &mut buf).unwrap())
 }
@@ -345,7 +345,7 @@ fn atomicity<S: CipherSuite + Copy>(suite: S) {
         assert_eq!(refuse(&mut bob.group, &m), Error::WrongGroup);
     }
     // The genuine proposal is still accepted (Bob's copy without it kept).
-    let bob_without_p: Box<G<S>> = bob.group.clone();
+    let bob_without_p: Box<G<S>> = common::copy(&bob.group);
     assert_eq!(bob.process(&p).unwrap(), "Proposal { sender: Member(2) }");
     assert_eq!(alice.process(&p).unwrap(), "Proposal { sender: Member(2) }");
 
@@ -732,7 +732,7 @@ fn propose_into_a_full_store_changes_nothing() {
             handshake,
             ..GroupConfig::new()
         };
-        let mut g: Box<Group<Curve25519Aes128, 4, 1024, 4, 1, 100>> = Box::new(Group::new(suite, config));
+        let mut g: Box<FixedGroup<Curve25519Aes128, 4, 1024, 4, 1, 100>> = Box::new(Group::new(suite, config));
         g.create(
             b"solo",
             k.leaf_node.raw,
@@ -876,7 +876,8 @@ fn a_commit_beyond_capacity_changes_nothing() {
     let suite = Curve25519Aes128;
     let (mut alice, mut bob) = pair(suite, HandshakeFormat::Private);
     // Bob's device has room for four leaves; it joins the same group.
-    let mut small: Box<Group<Curve25519Aes128, 4, 1024, 16, 1, 4096>> = Box::new(Group::new(suite, GroupConfig::new()));
+    let mut small: Box<FixedGroup<Curve25519Aes128, 4, 1024, 16, 1, 4096>> =
+        Box::new(Group::new(suite, GroupConfig::new()));
     let mut tiny = Client::new(suite, "tiny", HandshakeFormat::Private);
     let (kp, keys) = tiny.key_package();
     let (commit, welcome) = alice.commit(

@@ -9,10 +9,11 @@ use mls_nostd::Error;
 use mls_nostd::codec::{Decode, Encode, List};
 use mls_nostd::crypto::Curve25519Aes128;
 use mls_nostd::extension::RequiredCapabilities;
+use mls_nostd::memory::Fixed;
 use mls_nostd::tree::{LeafCheck, Node, NodeList, Now, RatchetTree};
 use serde_json::Value;
 
-type Tree = RatchetTree<64, 1024>;
+type Tree = RatchetTree<Fixed<64, 1024>>;
 const SUITE: Curve25519Aes128 = Curve25519Aes128;
 
 struct Case {

@@ -9,7 +9,7 @@ use mls_nostd::codec::List;
 use mls_nostd::credential::Credential;
 use mls_nostd::crypto::{CipherSuite, SignaturePrivateKey};
 use mls_nostd::extension::Extension;
-use mls_nostd::group::{CommitOptions, Event, ExternalJoin, Group, GroupConfig, KeyPackageKeys, PskStore};
+use mls_nostd::group::{CommitOptions, Event, ExternalJoin, FixedGroup, Group, GroupConfig, KeyPackageKeys, PskStore};
 use mls_nostd::key_package::{LeafTemplate, generate};
 use mls_nostd::proposal::Proposal;
 use mls_nostd::tree::{Capabilities, Lifetime, Now};
@@ -17,7 +17,7 @@ use rand_core::SeedableRng;
 
 /// Room for 16 members, leaves up to 2 KiB (peers add GREASE and
 /// extensions), a large proposal store.
-pub type G<S> = Group<S, 16, 2048, 32, 1, 16384>;
+pub type G<S> = FixedGroup<S, 16, 2048, 32, 1, 16384>;
 
 static VERSIONS: [u16; 1] = [1];
 static CREDENTIALS: [u16; 1] = [1];

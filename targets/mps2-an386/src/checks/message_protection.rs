@@ -11,11 +11,12 @@ use mls_nostd::framing::{
     Content, FramedContent, MlsMessage, Sender, WireFormat, protect_private, protect_public, verify_content,
 };
 use mls_nostd::group_context::GroupContext;
+use mls_nostd::memory::Fixed;
 use mls_nostd::proposal::Proposal;
 use mls_nostd::secret_tree::{SecretTree, SecretTreeConfig};
 
 const SUITE: Curve25519Aes128 = Curve25519Aes128;
-type Tree = SecretTree<2, 2>;
+type Tree = SecretTree<Fixed<2>, 2>;
 /// Largest message the check builds or decrypts.
 const MAX_MESSAGE: usize = 1024;
 

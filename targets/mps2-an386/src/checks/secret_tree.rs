@@ -4,11 +4,12 @@
 use super::{CheckResult, Context, TestRng, cases, expect_eq, expect_err};
 use crate::vectors::secret_tree::CASES;
 use mls_nostd::crypto::Curve25519Aes128;
+use mls_nostd::memory::Fixed;
 use mls_nostd::secret_tree::{ContentKind, SecretTree, SecretTreeConfig, sender_data_key_nonce};
 
 const SUITE: Curve25519Aes128 = Curve25519Aes128;
 /// The vectors have at most 32 leaves.
-type Tree = SecretTree<32, 4>;
+type Tree = SecretTree<Fixed<32>, 4>;
 
 /// Checks each listed generation of both ratchets of every leaf, consuming
 /// as it goes, and that a consumed generation cannot be used again.

@@ -12,11 +12,12 @@ use mls_nostd::framing::{
     Content, FramedContent, MlsMessage, Sender, WireFormat, protect_private, protect_public, verify_content,
 };
 use mls_nostd::group_context::GroupContext;
+use mls_nostd::memory::Fixed;
 use mls_nostd::proposal::Proposal;
 use mls_nostd::secret_tree::{SecretTree, SecretTreeConfig};
 use serde_json::Value;
 
-type Tree = SecretTree<2, 4>;
+type Tree = SecretTree<Fixed<2>, 4>;
 
 struct Keys {
     group_id: Vec<u8>,

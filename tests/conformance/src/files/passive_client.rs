@@ -8,13 +8,13 @@ use super::{SuiteCheck, per_suite};
 use crate::Outcome;
 use crate::json::{array, ctx, expect_eq, hex, hex_opt};
 use mls_nostd::crypto::{CipherSuite, HpkePrivateKey};
-use mls_nostd::group::{Event, Group, GroupConfig};
+use mls_nostd::group::{Event, FixedGroup, Group, GroupConfig};
 use mls_nostd::key_package::KeyPackageKeys;
 use mls_nostd::tree::Now;
 use serde_json::Value;
 
 /// Room for the vectors' groups on the host.
-pub type HostGroup<S> = Group<S, 256, 1024, 16, 1, 32768>;
+pub type HostGroup<S> = FixedGroup<S, 256, 1024, 16, 1, 32768>;
 
 struct Passive;
 

@@ -5,11 +5,12 @@ use super::{SuiteCheck, per_suite};
 use crate::Outcome;
 use crate::json::{array, ctx, expect_eq, hex, uint};
 use mls_nostd::crypto::CipherSuite;
+use mls_nostd::memory::Fixed;
 use mls_nostd::secret_tree::{ContentKind, MessageKey, SecretTree, SecretTreeConfig, sender_data_key_nonce};
 use serde_json::Value;
 
 /// Largest tree in the file is 32 leaves.
-type Tree = SecretTree<64, 16>;
+type Tree = SecretTree<Fixed<64>, 16>;
 
 struct SecretTreeCheck;
 

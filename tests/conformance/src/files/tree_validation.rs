@@ -7,11 +7,12 @@ use crate::Outcome;
 use crate::json::{array, ctx, expect_eq, hex};
 use mls_nostd::codec::{Decode, Encode};
 use mls_nostd::crypto::CipherSuite;
+use mls_nostd::memory::Fixed;
 use mls_nostd::tree::{LeafCheck, NodeList, Now, RatchetTree, TreeRead};
 use serde_json::Value;
 
 /// Big enough for every vector tree (34 leaves) on the host.
-pub type HostTree = RatchetTree<64, 1024>;
+pub type HostTree = RatchetTree<Fixed<64, 1024>>;
 
 struct Validation;
 

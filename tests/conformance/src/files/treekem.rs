@@ -8,6 +8,7 @@ use crate::json::{array, ctx, expect_eq, hex, uint};
 use mls_nostd::codec::{Decode, Encode};
 use mls_nostd::crypto::CipherSuite;
 use mls_nostd::group_context::GroupContext;
+use mls_nostd::memory::Fixed;
 use mls_nostd::tree::{LeafCheck, LeafNode, NodeList, Now, Stage, TreeRead};
 use mls_nostd::treekem::{
     PathKeys, UpdatePath, check_path, create_path, decrypt_path, encrypt_path, merge_path, scratch_len, update_path_len,
@@ -52,7 +53,7 @@ impl Ctx {
         s: &S,
         sender: u32,
         path: &UpdatePath<'c>,
-    ) -> Result<(Box<Stage<'c, 64>>, Vec<u8>), String> {
+    ) -> Result<(Box<Stage<'c, Fixed<64, 1024>>>, Vec<u8>), String> {
         let checked = ctx("check path", check_path(s, &*self.tree, sender, path, &self.check()))?;
         let mut stage = Box::new(Stage::new(&*self.tree));
         ctx("merge path", merge_path(&mut stage, &self.tree, path, &checked))?;

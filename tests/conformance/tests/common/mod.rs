@@ -19,14 +19,14 @@ use mls_nostd::credential::Credential;
 use mls_nostd::crypto::{CipherSuite, SignaturePrivateKey};
 use mls_nostd::extension::Extension;
 use mls_nostd::framing::{MlsMessage, PrivateMessage};
-use mls_nostd::group::{CommitOptions, Event, Group, GroupConfig, KeyPackageKeys, PskStore, Saved};
+use mls_nostd::group::{CommitOptions, Event, FixedGroup, Group, GroupConfig, KeyPackageKeys, PskStore, Saved};
 use mls_nostd::key_package::{LeafTemplate, generate};
 use mls_nostd::proposal::Proposal;
 use mls_nostd::tree::{Capabilities, Lifetime, Now};
 use rand_core::SeedableRng;
 
 /// Sixteen leaves are plenty here; leaves up to 1 KiB (P-256 keys).
-pub type G<S> = Group<S, 16, 1024, 16, 1, 16384>;
+pub type G<S> = FixedGroup<S, 16, 1024, 16, 1, 16384>;
 
 /// The fixed "now" of every test, in seconds since the Unix epoch.
 pub const NOW_SECS: u64 = 1_750_000_000;
@@ -75,8 +75,8 @@ pub fn encode(v: &impl Encode) -> Vec<u8> {
 
 /// `g`'s saved state and the `Saved` token that releases what it produced
 /// before; checks that the state takes exactly `saved_len` bytes.
-pub fn save<S: CipherSuite, const L: usize, const B: usize, const K: usize, const P: usize, const N: usize>(
-    g: &Group<S, L, B, K, P, N>,
+pub fn save<S: CipherSuite, M: mls_nostd::memory::Memory, const K: usize, const P: usize>(
+    g: &Group<S, M, K, P>,
 ) -> (Vec<u8>, Saved) {
     let mut out = vec![0u8; g.saved_len()];
     let saved = g.save(&mut out).unwrap();
@@ -289,4 +289,13 @@ pub fn two_member_group<S: CipherSuite + Copy>(alice: &mut Client<S>, bob: &mut 
     );
     alice.process_as(&commit, &(), |_| ()).unwrap();
     bob.join(&welcome.unwrap(), &bob_kp, &bob_keys, None, &()).unwrap();
+}
+
+/// A copy of `g` through save and restore (a group is not `Clone`: a copy
+/// could reuse the original's key generations).
+pub fn copy<S: CipherSuite + Copy>(g: &G<S>) -> Box<G<S>> {
+    let (state, _) = save(g);
+    let mut out: Box<G<S>> = Box::new(Group::new(*g.suite(), *g.config()));
+    out.restore(&state).unwrap();
+    out
 }
