@@ -371,10 +371,21 @@ fn encrypted_tamper<S: Storage + Clone>(inner: S) {
 
     // Copied under another key, or into another space.
     inner
-        .apply(&[put(Space::Group, b"other", &sealed), put(Space::App, b"gid", &sealed)])
+        .apply(&[
+            put(Space::Group, b"other", &sealed),
+            put(Space::Group, b"gie", &sealed),
+            put(Space::App, b"gid", &sealed),
+        ])
         .unwrap();
     assert_eq!(e.get(Space::Group, b"other"), auth(Space::Group, b"other"));
+    assert_eq!(e.get(Space::Group, b"gie"), auth(Space::Group, b"gie"));
     assert_eq!(e.get(Space::App, b"gid"), auth(Space::App, b"gid"));
+    // "app" and "psk" have names of the same length.
+    e.apply(&[put(Space::App, b"x", b"an app record")]).unwrap();
+    let app = get(&inner, Space::App, b"x").unwrap();
+    inner.apply(&[put(Space::Psk, b"x", &app)]).unwrap();
+    assert_eq!(e.get(Space::Psk, b"x"), auth(Space::Psk, b"x"));
+    assert_eq!(e.get(Space::App, b"x").unwrap().as_deref(), Some(&b"an app record"[..]));
 
     // Back in place: good under the right key only.
     inner.apply(&[put(Space::Group, b"gid", &sealed)]).unwrap();
