@@ -487,6 +487,26 @@ fn file_key_length_limit_and_a_failed_batch_leaves_a_prefix() {
     assert_eq!(s.keys(Space::App).unwrap(), vec![b"before".to_vec()]);
 }
 
+#[cfg(unix)]
+#[test]
+fn files_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("store");
+    let s = FileStorage::open(&store).unwrap();
+    s.apply(&[put(Space::KeyPackage, b"kp", b"a private key")]).unwrap();
+    assert_eq!(mode(&store), 0o700);
+    assert_eq!(mode(&store.join("key_package")), 0o700);
+    assert_eq!(mode(&s.record_path(Space::KeyPackage, b"kp").unwrap()), 0o600);
+
+    let db = dir.path().join("store.db");
+    let s = SqliteStorage::open(&db).unwrap();
+    s.apply(&[put(Space::KeyPackage, b"kp", b"a private key")]).unwrap();
+    assert_eq!(mode(&db), 0o600);
+    assert_eq!(mode(&dir.path().join("store.db-wal")), 0o600);
+}
+
 /// Creates a trigger in the database at `path` that refuses any record
 /// with the key `bad`.
 fn refuse_key_bad(path: &Path) {

@@ -17,6 +17,9 @@
 //! leave any prefix of it applied. Use [`SqliteStorage`](super::SqliteStorage)
 //! when batches must be all or nothing.
 //!
+//! On Unix the folders this creates are private to their owner (`0700`)
+//! and so is every record file (`0600`): records may hold private keys.
+//!
 //! Limits: a key is at most [`FileStorage::MAX_KEY_LEN`] bytes (its hex is a
 //! file name), longer keys give [`StorageError::KeyTooLong`]. Files in the
 //! folders whose names are not records (temporary files left by a crash,
@@ -27,7 +30,7 @@
 use super::{Space, Storage, StorageError, Write, record};
 #[cfg(unix)]
 use std::fs::File;
-use std::fs::{self, OpenOptions};
+use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -60,12 +63,10 @@ impl FileStorage {
     /// missing.
     pub fn open(dir: impl AsRef<Path>) -> Result<Self, StorageError> {
         let dir = dir.as_ref().to_path_buf();
-        fs::create_dir_all(&dir)?;
+        private_dir_builder().create(&dir)?;
         for space in Space::ALL {
             let folder = dir.join(space.name());
-            if !folder.is_dir() {
-                fs::create_dir(&folder)?;
-            }
+            private_dir_builder().create(&folder)?;
             sync_dir(&folder)?;
         }
         sync_dir(&dir)?;
@@ -101,7 +102,7 @@ impl FileStorage {
             TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
         ));
         let written = (|| {
-            let mut f = OpenOptions::new().write(true).create_new(true).open(&temp)?;
+            let mut f = private_file_options().write(true).create_new(true).open(&temp)?;
             f.write_all(&bytes)?;
             f.sync_all()?;
             drop(f);
@@ -161,6 +162,25 @@ impl Storage for FileStorage {
         }
         Ok(())
     }
+}
+
+/// Creates folders (and missing parents) that only their owner may
+/// enter, on Unix; existing folders are left as they are.
+fn private_dir_builder() -> DirBuilder {
+    let mut b = DirBuilder::new();
+    b.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut b, 0o700);
+    b
+}
+
+/// Creates files only their owner may read or write, on Unix: a record
+/// may be a private key.
+pub(crate) fn private_file_options() -> OpenOptions {
+    let mut o = OpenOptions::new();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut o, 0o600);
+    o
 }
 
 /// Makes the entries of the folder `dir` durable (a no-op where folders

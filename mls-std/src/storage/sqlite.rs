@@ -42,8 +42,22 @@ impl From<rusqlite::Error> for StorageError {
 }
 
 impl SqliteStorage {
-    /// Opens (or creates) the database file at `path`.
+    /// Opens (or creates) the database file at `path`. On Unix a new
+    /// database file is made private to its owner (`0600`; SQLite gives
+    /// its WAL and shared-memory files the same mode).
     pub fn open(path: impl AsRef<Path>) -> Result<Self, StorageError> {
+        let path = path.as_ref();
+        // ":memory:" and "file:" URIs are SQLite's to interpret.
+        let special = path.to_str().is_some_and(|p| p == ":memory:" || p.starts_with("file:"));
+        if !special {
+            // An empty file is an empty database; an existing file is
+            // left as it is.
+            super::file::private_file_options()
+                .write(true)
+                .create(true)
+                .truncate(false)
+                .open(path)?;
+        }
         Self::with_connection(Connection::open(path)?)
     }
 
