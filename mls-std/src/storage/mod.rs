@@ -6,20 +6,35 @@
 //! at all where the backend can (memory, SQLite), and before any bytes are
 //! returned to send (persist, then emit).
 //!
-//! Backends:
+//! Backends, and what each guarantees:
 //!
 //! - [`MemoryStorage`]: a map in memory, for tests and short-lived clients;
-//! - `FileStorage`: one file per record, written atomically;
-//! - `SqliteStorage`: one SQLite database, one transaction per batch;
-//! - `Encrypted`: AEAD encryption at rest over any of them.
+//!   batches atomic, nothing survives the process.
+//! - [`FileStorage`]: one file per record; each record written atomically
+//!   and durably and checksummed, but a batch only record by record (a
+//!   crash mid-batch may leave a prefix of it applied).
+//! - [`SqliteStorage`]: one SQLite database (WAL, `synchronous=FULL`);
+//!   each batch one durable transaction, all or nothing; values
+//!   checksummed.
+//! - [`Encrypted`]: XChaCha20-Poly1305 over any of them; each value
+//!   confidential and bound to its space and key, keys stored in the clear,
+//!   no protection against rollback or deletion; batches as atomic as the
+//!   backend's.
 //!
 //! A record that was damaged or cut short is reported as
 //! [`StorageError::Corrupted`] (or [`StorageError::Authentication`] under
 //! encryption), never returned as if it were good.
 
+mod encrypted;
+mod file;
 mod memory;
+mod record;
+mod sqlite;
 
+pub use encrypted::{ENCRYPTION_OVERHEAD, Encrypted, EncryptionKey};
+pub use file::FileStorage;
 pub use memory::MemoryStorage;
+pub use sqlite::SqliteStorage;
 
 /// A namespace of records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -92,6 +107,14 @@ pub enum StorageError {
         /// Its key.
         key: Vec<u8>,
     },
+    /// The backend cannot store a key this long ([`FileStorage`]: more
+    /// than [`FileStorage::MAX_KEY_LEN`] bytes).
+    KeyTooLong {
+        /// The record's space.
+        space: Space,
+        /// The key's length in bytes.
+        len: usize,
+    },
     /// An encrypted record did not authenticate: it was changed, swapped
     /// with another record, or the key is wrong.
     Authentication {
@@ -108,6 +131,9 @@ impl core::fmt::Display for StorageError {
             StorageError::Io(m) => write!(f, "storage I/O: {m}"),
             StorageError::Sqlite(m) => write!(f, "SQLite: {m}"),
             StorageError::Corrupted { space, .. } => write!(f, "corrupted {} record", space.name()),
+            StorageError::KeyTooLong { space, len } => {
+                write!(f, "{} key of {len} bytes is too long for this storage", space.name())
+            }
             StorageError::Authentication { space, .. } => {
                 write!(f, "{} record failed authentication", space.name())
             }
