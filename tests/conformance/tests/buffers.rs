@@ -9,8 +9,9 @@
 //! by reference), joining from a Welcome, GroupInfo with and without the
 //! tree, external joins (tree in the GroupInfo or out of band), application
 //! messages (padded or not), proposals (Add, Remove, Update),
-//! `propose_update`, processing, `save`, and the codec, `protect_public`
-//! and `sign_leaf_node` on their own. After every refusal the member's
+//! `propose_update`, processing, `save`, and the codec, `protect_public`,
+//! `protect_private`, `encrypt_with_label` and `sign_leaf_node` on their
+//! own. After every refusal the member's
 //! saved state is byte for byte what it was.
 //!
 //! ECDSA (suite 2) signatures vary in length, so suite 2 runs with eight
@@ -22,11 +23,13 @@ mod common;
 use common::{Client, LIFETIME, NOW, capabilities, save, template};
 use mls_nostd::Error;
 use mls_nostd::codec::{Decode, Encode, List};
+use mls_nostd::crypto::labels::{encrypt_context_len, encrypt_with_label};
 use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, Curve25519ChaCha, HashOutput, P256Aes128, Signature};
-use mls_nostd::framing::{Content, FramedContent, MlsMessage, Sender, protect_public};
+use mls_nostd::framing::{Content, FramedContent, MlsMessage, Sender, protect_private, protect_public};
 use mls_nostd::group::{CommitOptions, ExternalJoin, GroupConfig, HandshakeFormat, KeyPackageKeys, Status};
 use mls_nostd::key_package::generate;
 use mls_nostd::proposal::Proposal;
+use mls_nostd::secret_tree::{SecretTree, SecretTreeConfig};
 use mls_nostd::tree::{LeafNode, LeafNodeSource, sign_leaf_node};
 
 /// The failures seen so far: the test goes on after one (with a large
@@ -273,6 +276,59 @@ fn framing<S: CipherSuite + Copy>(chk: &mut Check, c: &mut Client<S>, kp: &[u8],
     chk.grow(c, "protect_public", |c, out| {
         protect_public(&c.suite, &content, c.sk.as_slice(), b"context", None, no_tag, out).map(|(n, _)| n)
     });
+    // A PrivateMessage, padded or not, of a proposal and of application
+    // data, with a secret tree of its own: a refusal leaves it as it was.
+    let mut tree = SecretTree::<4, 4>::new(&c.suite, &[1; 32], 2, SecretTreeConfig::default()).unwrap();
+    let proposal = FramedContent {
+        sender: Sender::Member(1),
+        ..content
+    };
+    let application = FramedContent {
+        content: Content::Application(&[0x42; 100]),
+        ..proposal
+    };
+    for (what, content) in [("proposal", &proposal), ("application", &application)] {
+        for padding in [0, 64] {
+            let before = tree.clone();
+            let mut changed = false;
+            chk.grow(c, &format!("protect_private ({what}, padding {padding})"), |c, out| {
+                let sk = c.sk.clone();
+                let r = protect_private(
+                    &c.suite,
+                    content,
+                    sk.as_slice(),
+                    b"context",
+                    &[2; 32],
+                    &mut tree,
+                    padding,
+                    no_tag,
+                    &mut c.rng,
+                    out,
+                );
+                changed |= r.is_err() && tree != before;
+                r.map(|(n, _, _)| n)
+            });
+            if changed {
+                chk.failures.push(format!(
+                    "{} protect_private: a refusal changed the secret tree",
+                    chk.label
+                ));
+            }
+        }
+    }
+    // EncryptWithLabel's scratch (the EncryptContext), exact.
+    let n = chk.grow(c, "encrypt_with_label (scratch)", |c, scratch| {
+        let mut data = [7u8; 32];
+        let pk = key_package.init_key;
+        encrypt_with_label(&c.suite, pk, b"label", b"some context", scratch, &mut data, &mut c.rng)?;
+        Ok(encrypt_context_len(b"label", b"some context"))
+    });
+    if n != chk.last_needed {
+        chk.failures.push(format!(
+            "{} encrypt_with_label: needed {}, used {n}",
+            chk.label, chk.last_needed
+        ));
+    }
     for (source, what) in [
         (LeafNodeSource::Update, "sign_leaf_node (update)"),
         (
