@@ -12,7 +12,9 @@ use core::fmt;
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 pub enum Error {
     // ---- encoding and decoding (RFC 9420 §2.1) ----
-    /// The output buffer is too small; `needed` is the exact total size.
+    /// The output buffer is too small; `needed` is the exact total size, or
+    /// a true upper bound where a signature's length is not known before
+    /// signing (ECDSA): a buffer of `needed` bytes always suffices.
     BufferTooSmall {
         /// Bytes the whole output needs.
         needed: usize,

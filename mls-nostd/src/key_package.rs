@@ -124,6 +124,8 @@ pub(crate) fn fresh_hpke_key<S: CipherSuite, R: crate::crypto::CryptoRng>(
 
 /// Generates a KeyPackage (§10) signed with `signature_key`, and writes it
 /// into `out` as an `MLSMessage`. Returns its length and the private keys.
+/// On [`Error::BufferTooSmall`] the size is exact for EdDSA suites and an
+/// upper bound for ECDSA, whose signatures vary in length.
 pub fn generate<S: CipherSuite, R: crate::crypto::CryptoRng>(
     suite: &S,
     rng: &mut R,
@@ -155,7 +157,19 @@ pub fn generate<S: CipherSuite, R: crate::crypto::CryptoRng>(
     w.u16(crate::MLS10);
     w.u16(S::ID);
     w.vec_bytes(&init_pk);
-    let leaf_at = w.finish()?;
+    let leaf_at = w.len();
+    // The whole size, with room for both signatures (exact for EdDSA, an
+    // upper bound for ECDSA), is what any step too small for it reports.
+    let needed = {
+        let mut c = Writer::counter();
+        leaf.encode_content(&mut c);
+        leaf_at + c.len() + extensions.encoded_len() + 2 * crate::crypto::signature_field_max::<S>()
+    };
+    let too_small = |e| match e {
+        Error::BufferTooSmall { .. } => Error::BufferTooSmall { needed },
+        e => e,
+    };
+    w.finish().map_err(too_small)?;
     let leaf_len = sign_leaf_node(
         suite,
         &leaf,
@@ -163,15 +177,19 @@ pub fn generate<S: CipherSuite, R: crate::crypto::CryptoRng>(
         &[],
         0,
         out.get_mut(leaf_at..).ok_or(Error::Truncated)?,
-    )?;
+    )
+    .map_err(too_small)?;
     let ext_at = leaf_at + leaf_len;
-    let ext_len = extensions.encode_to(out.get_mut(ext_at..).ok_or(Error::Truncated)?)?;
+    let ext_len = extensions
+        .encode_to(out.get_mut(ext_at..).ok_or(Error::BufferTooSmall { needed })?)
+        .map_err(too_small)?;
     let tbs = out.get(4..ext_at + ext_len).ok_or(Error::Truncated)?;
     let signature = labels::sign_with_label(suite, signature_key, b"KeyPackageTBS", &[tbs])?;
     let sig_at = ext_at + ext_len;
     let sig_len = signature
         .as_slice()
-        .encode_to(out.get_mut(sig_at..).ok_or(Error::Truncated)?)?;
+        .encode_to(out.get_mut(sig_at..).ok_or(Error::BufferTooSmall { needed })?)
+        .map_err(too_small)?;
     Ok((
         sig_at + sig_len,
         KeyPackageKeys {

@@ -99,6 +99,13 @@ pub trait CipherSuite {
     const KEM_PRIVATE_KEY_LEN: usize;
     /// Signature public key length.
     const SIGNATURE_PUBLIC_KEY_LEN: usize;
+    /// Longest signature [`CipherSuite::sign`] returns: 64 for Ed25519, 72
+    /// for a DER ECDSA P-256 signature (whose length varies, 70 to 72 bytes
+    /// but for rare short values). A size computed before signing reserves
+    /// this much, so that a `BufferTooSmall { needed }` it reports is exact
+    /// for a fixed-length signature and a true upper bound otherwise.
+    /// Defaults to [`MAX_SIGNATURE_LEN`].
+    const SIGNATURE_MAX_LEN: usize = MAX_SIGNATURE_LEN;
 
     /// Running hash state.
     type Hash: Digest;
@@ -160,6 +167,20 @@ pub trait CipherSuite {
     fn sign(&self, sk: &[u8], msg: &[&[u8]]) -> Result<Signature>;
     /// Verifies `sig` over the concatenation of `msg`.
     fn verify(&self, pk: &[u8], msg: &[&[u8]], sig: &[u8]) -> Result<()>;
+}
+
+/// Bytes of the longest encoded `opaque signature<V>` of suite `S`: its
+/// length prefix and [`CipherSuite::SIGNATURE_MAX_LEN`] bytes.
+pub(crate) fn signature_field_max<S: CipherSuite>() -> usize {
+    crate::codec::varint_len(S::SIGNATURE_MAX_LEN) + S::SIGNATURE_MAX_LEN
+}
+
+/// How much longer than the encoded `signature` field a fresh signature by
+/// suite `S` can be: what a size measured on one signed structure must add
+/// to bound the same structure signed again (ECDSA lengths vary).
+pub(crate) fn signature_slack<S: CipherSuite>(signature: &[u8]) -> usize {
+    let len = crate::codec::varint_len(signature.len()) + signature.len();
+    signature_field_max::<S>().saturating_sub(len)
 }
 
 /// Hashes the encoding produced by `f`.

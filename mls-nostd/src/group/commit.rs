@@ -169,6 +169,13 @@ where
             Some(c) => update_path_len::<S>(&view, c, applied.added()),
             None => 0,
         };
+        // The new leaf is signed afresh on every call and an ECDSA
+        // signature's length varies: a retry's leaf may be longer by this
+        // much, in the path, the commit message and the Welcome's tree.
+        let leaf_slack = match &created {
+            Some(_) => leaf_slack::<S>(&view, self.own)?,
+            None => 0,
+        };
         let sizing = FramedContent {
             group_id: &self.group_id,
             epoch: self.epoch,
@@ -210,9 +217,12 @@ where
         };
         let welcome_len = match applied.added_len {
             0 => 0,
-            _ => welcome_bound::<S, _>(&sizing_parts, members())?,
+            _ => {
+                let gi_slack = if options.ratchet_tree_in_welcome { leaf_slack } else { 0 };
+                welcome_bound::<S, _>(&sizing_parts, members(), gi_slack)?
+            }
         };
-        let needed = path_len + msg_len + welcome_len;
+        let needed = path_len + msg_len + welcome_len + 2 * leaf_slack;
         if work.len() < needed {
             return Err(Error::BufferTooSmall { needed });
         }
@@ -345,6 +355,14 @@ where
             version,
         ))
     }
+}
+
+/// How much longer `leaf`'s encoding in `tree` may be when it is signed
+/// again: the room a size measured on it must add to be an upper bound.
+pub(super) fn leaf_slack<S: CipherSuite>(tree: &impl TreeRead, leaf: u32) -> Result<usize> {
+    let bytes = tree.leaf_bytes(leaf).ok_or(Error::LeafOutOfRange { leaf })?;
+    let signature = crate::tree::LeafNode::decode_exact(bytes)?.signature;
+    Ok(crate::crypto::signature_slack::<S>(signature))
 }
 
 /// The members a commit adds, for their Welcome: each added KeyPackage

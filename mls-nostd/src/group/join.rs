@@ -74,16 +74,22 @@ where
             psk_secret: &[],
             psks: &[],
         };
-        let mut w = Writer::new(out);
-        w.u16(crate::MLS10);
-        w.u16(4);
-        w.finish()?;
+        // The GroupInfo after the 4-byte MLSMessage header; its need (exact
+        // for EdDSA, an upper bound for ECDSA) is the need of the whole.
         let n = write_group_info(
             &self.suite,
             &parts,
             Some(&ext_pub),
-            out.get_mut(4..).ok_or(Error::Truncated)?,
-        )?;
+            out.get_mut(4..).unwrap_or_default(),
+        )
+        .map_err(|e| match e {
+            Error::BufferTooSmall { needed } => Error::BufferTooSmall { needed: 4 + needed },
+            e => e,
+        })?;
+        let mut w = Writer::new(out);
+        w.u16(crate::MLS10);
+        w.u16(4);
+        w.finish()?;
         Ok(4 + n)
     }
 
@@ -168,7 +174,11 @@ where
         };
         let room = super::leaf_room(crate::codec::Encode::encoded_len(&placeholder));
         let first_buf = first.room(room);
-        let first_len = sign_leaf_node(&self.suite, &placeholder, join.signature_key, gc.group_id, 0, first_buf)?;
+        let first_len = sign_leaf_node(&self.suite, &placeholder, join.signature_key, gc.group_id, 0, first_buf)
+            .map_err(|e| match e {
+                Error::BufferTooSmall { .. } => Error::CapacityExceeded { what: "leaf node size" },
+                e => e,
+            })?;
         let first = first_buf.get(..first_len).ok_or(Error::Truncated)?;
         let own = applied.stage.add_leaf(&self.tree, first)?;
         let template = LeafNode::decode_exact(first)?;
@@ -203,7 +213,10 @@ where
             content: Content::Commit(listed),
         };
         // The message carries the path too: its body grows by `path_len`.
-        let needed = 2 * path_len + public_message_bound(&sizing);
+        // The leaf is signed afresh on every call and an ECDSA signature's
+        // length varies: a retry's leaf may be longer, in both places.
+        let leaf_slack = super::commit::leaf_slack::<S>(&view, own)?;
+        let needed = 2 * (path_len + leaf_slack) + public_message_bound(&sizing);
         if work.len() < needed {
             return Err(Error::BufferTooSmall { needed });
         }

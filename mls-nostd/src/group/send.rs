@@ -171,9 +171,21 @@ where
             &self.group_id,
             self.own,
             buf,
-        )?;
+        )
+        .map_err(|e| match e {
+            Error::BufferTooSmall { .. } => Error::CapacityExceeded { what: "leaf node size" },
+            e => e,
+        })?;
         let leaf_node = LeafNode::decode_exact(buf.get(..len).ok_or(Error::Truncated)?)?;
-        let out = self.propose(&Proposal::Update { leaf_node }, authenticated_data, now, rng, out)?;
+        // The leaf is signed afresh on every call and an ECDSA signature's
+        // length varies: a retry's may be longer by this much.
+        let slack = crate::crypto::signature_slack::<S>(leaf_node.signature);
+        let out = self
+            .propose(&Proposal::Update { leaf_node }, authenticated_data, now, rng, out)
+            .map_err(|e| match e {
+                Error::BufferTooSmall { needed } => Error::BufferTooSmall { needed: needed + slack },
+                e => e,
+            })?;
         self.pending_update = sk;
         Ok(out)
     }

@@ -66,7 +66,9 @@ fn write_group_info_tbs<T: TreeRead>(
     w.u32(p.signer);
 }
 
-/// Writes a signed GroupInfo into `out`; returns its length.
+/// Writes a signed GroupInfo into `out`; returns its length. On
+/// [`Error::BufferTooSmall`] the size is exact for EdDSA suites and an
+/// upper bound for ECDSA, whose signatures vary in length.
 pub(super) fn write_group_info<S: CipherSuite, T: TreeRead>(
     suite: &S,
     p: &WelcomeParts<'_, T>,
@@ -75,12 +77,18 @@ pub(super) fn write_group_info<S: CipherSuite, T: TreeRead>(
 ) -> Result<usize> {
     let mut w = Writer::new(out);
     write_group_info_tbs(&mut w, p, external_pub);
-    let tbs_len = w.finish()?;
+    let tbs_len = w.len();
+    let needed = tbs_len + crate::crypto::signature_field_max::<S>();
+    let too_small = |e| match e {
+        Error::BufferTooSmall { .. } => Error::BufferTooSmall { needed },
+        e => e,
+    };
+    w.finish().map_err(too_small)?;
     let tbs = out.get(..tbs_len).ok_or(Error::Truncated)?;
     let signature = sign_with_label(suite, p.signature_key, b"GroupInfoTBS", &[tbs])?;
     let mut w = Writer::new(out.get_mut(tbs_len..).ok_or(Error::Truncated)?);
     w.vec_bytes(&signature);
-    Ok(tbs_len + w.finish()?)
+    Ok(tbs_len + w.finish().map_err(too_small)?)
 }
 
 /// Writes the `GroupSecrets` for a member.
@@ -113,13 +121,15 @@ struct WelcomeLayout {
 }
 
 impl WelcomeLayout {
+    /// `gi_slack`: how much longer the GroupInfo may be than `p` makes it.
     fn of<'m, S: CipherSuite, T: TreeRead>(
         p: &WelcomeParts<'_, T>,
         members: impl Iterator<Item = Result<NewMember<'m>>>,
+        gi_slack: usize,
     ) -> Result<Self> {
         let mut count = Writer::counter();
         write_group_info_tbs(&mut count, p, None);
-        let gi_max = count.len() + 4 + crate::crypto::MAX_SIGNATURE_LEN;
+        let gi_max = count.len() + 4 + crate::crypto::MAX_SIGNATURE_LEN + gi_slack;
         let mut secrets_len = 0;
         for m in members {
             let gs = group_secrets_len(p, &m?);
@@ -151,13 +161,16 @@ impl WelcomeLayout {
     }
 }
 
-/// Room [`write_welcome`] needs for `members`; fails as it would on
-/// members it cannot write, so that a caller can check before it signs.
+/// Room [`write_welcome`] needs for `members`, and for a GroupInfo up to
+/// `gi_slack` bytes longer than `p` makes it (a tree whose committer leaf
+/// is signed again may grow); fails as it would on members it cannot
+/// write, so that a caller can check before it signs.
 pub(super) fn welcome_bound<'m, S: CipherSuite, T: TreeRead>(
     p: &WelcomeParts<'_, T>,
     members: impl Iterator<Item = Result<NewMember<'m>>>,
+    gi_slack: usize,
 ) -> Result<usize> {
-    Ok(WelcomeLayout::of::<S, T>(p, members)?.needed())
+    Ok(WelcomeLayout::of::<S, T>(p, members, gi_slack)?.needed())
 }
 
 /// Writes `MLSMessage(Welcome)` for the `members` (given twice: once to
@@ -176,7 +189,7 @@ where
     R: CryptoRng,
     I: Iterator<Item = Result<NewMember<'m>>>,
 {
-    let layout = WelcomeLayout::of::<S, T>(p, members())?;
+    let layout = WelcomeLayout::of::<S, T>(p, members(), 0)?;
     let needed = layout.needed();
     let WelcomeLayout {
         head,

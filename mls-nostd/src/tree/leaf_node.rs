@@ -195,7 +195,10 @@ fn with_tbs<T>(
 
 /// Encodes `leaf` with a fresh signature by `signature_key` into `out`
 /// (§7.2); the fields before the signature are taken from `leaf`, its
-/// `signature` and `signed_bytes` are ignored. Returns the length.
+/// `signature` and `signed_bytes` are ignored. Returns the length. On
+/// [`Error::BufferTooSmall`] the size is exact for EdDSA suites and an
+/// upper bound for ECDSA, whose signatures vary in length
+/// ([`CipherSuite::SIGNATURE_MAX_LEN`]).
 pub fn sign_leaf_node<S: CipherSuite>(
     suite: &S,
     leaf: &LeafNode<'_>,
@@ -206,18 +209,20 @@ pub fn sign_leaf_node<S: CipherSuite>(
 ) -> Result<usize> {
     let mut w = Writer::new(out);
     leaf.encode_content(&mut w);
-    let content_len = w.finish()?;
+    let content_len = w.len();
+    let needed = content_len + crate::crypto::signature_field_max::<S>();
+    let too_small = |e| match e {
+        Error::BufferTooSmall { .. } => Error::BufferTooSmall { needed },
+        e => e,
+    };
+    w.finish().map_err(too_small)?;
     let content = out.get(..content_len).ok_or(Error::Truncated)?;
     let signature = with_tbs(content, &leaf.source, group_id, leaf_index, |parts| {
         labels::sign_with_label(suite, signature_key, LABEL, parts)
     })?;
     let mut w = Writer::new(out.get_mut(content_len..).ok_or(Error::Truncated)?);
     w.vec_bytes(&signature);
-    let n = w.len();
-    w.finish().map_err(|_| Error::BufferTooSmall {
-        needed: content_len + n,
-    })?;
-    Ok(content_len + n)
+    Ok(content_len + w.finish().map_err(too_small)?)
 }
 
 impl<'a> Decode<'a> for LeafNode<'a> {
