@@ -5,6 +5,7 @@
 //! not change until the commit comes back from the Delivery Service: it is
 //! then applied like any other commit, with the secrets kept here.
 
+use crate::credential::CredentialValidator;
 use super::epoch::{NextEpoch, next_epoch};
 use super::persist::Outgoing;
 use super::proposals::{MAX_PSKS, resolve, stage};
@@ -71,7 +72,7 @@ pub struct CommitOutput<'w> {
     pub welcome: Option<&'w [u8]>,
 }
 
-impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
+impl<S, M: Memory, const K: usize, const P: usize, A: CredentialValidator> Group<S, M, K, P, A>
 where
     S: CipherSuite,
 {
@@ -120,7 +121,7 @@ where
         let listed = Commit { proposals, path: None };
 
         let exts = extensions_of(&self.extensions);
-        let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts);
+        let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts, &self.validator);
         let mut applied = stage(
             &self.suite,
             &self.tree,

@@ -1,5 +1,6 @@
 //! Creating a group (RFC 9420 §11).
 
+use crate::credential::CredentialValidator;
 use super::state::FirstEpoch;
 use crate::codec::Decode;
 use crate::crypto::{CipherSuite, CryptoRng, HashOutput, Secret};
@@ -12,7 +13,7 @@ use crate::transcript;
 use crate::tree::LeafNode;
 use crate::treekem::PathKeys;
 
-impl<S, M: Memory, const K: usize, const P: usize> super::Group<S, M, K, P>
+impl<S, M: Memory, const K: usize, const P: usize, A: CredentialValidator> super::Group<S, M, K, P, A>
 where
     S: CipherSuite,
 {

@@ -2,6 +2,7 @@
 //! secret, the transcript hashes, the key schedule and the confirmation tag,
 //! computed the same way by the committer and by every receiver.
 
+use crate::credential::CredentialValidator;
 use super::proposals::MAX_PSKS;
 use super::{PskStore, encode_context};
 use crate::crypto::{CipherSuite, HashOutput, Secret};
@@ -13,7 +14,7 @@ use crate::memory::Memory;
 use crate::psk::{PreSharedKeyId, Psk};
 use crate::transcript;
 
-impl<S, M: Memory, const K: usize, const P: usize> super::Group<S, M, K, P>
+impl<S, M: Memory, const K: usize, const P: usize, A: CredentialValidator> super::Group<S, M, K, P, A>
 where
     S: CipherSuite,
 {

@@ -1,6 +1,7 @@
 //! Joining by external commit (RFC 9420 §12.4.3.2), and the GroupInfo a
 //! member publishes for it.
 
+use crate::credential::CredentialValidator;
 use super::epoch::{NextEpoch, next_epoch};
 use super::persist::Outgoing;
 use super::proposals::stage;
@@ -43,7 +44,7 @@ pub struct ExternalJoin<'a> {
     pub authenticated_data: &'a [u8],
 }
 
-impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
+impl<S, M: Memory, const K: usize, const P: usize, A: CredentialValidator> Group<S, M, K, P, A>
 where
     S: CipherSuite,
 {
@@ -121,7 +122,7 @@ where
         };
         self.import_group_info_tree(&gi, join.ratchet_tree, now)?;
         let gc = gi.group_context;
-        let check = leaf_check(gc.group_id, now, self.config.max_lifetime, &gc.extensions);
+        let check = leaf_check(gc.group_id, now, self.config.max_lifetime, &gc.extensions, &self.validator);
         let external_pub = find(&gi.extensions, extension_type::EXTERNAL_PUB)
             .map(ExternalPub::decode_exact)
             .transpose()?

@@ -41,6 +41,7 @@ pub use process::Event;
 pub use proposals::ProposalStore;
 
 use crate::codec::{Buf, Decode, Encode, List};
+use crate::credential::{CredentialUse, CredentialValidator};
 use crate::crypto::{Bytes, CipherSuite, HashOutput, SignaturePrivateKey};
 use crate::error::{Error, Result};
 use crate::extension::{self, Extensions, RequiredCapabilities};
@@ -243,8 +244,18 @@ impl PendingCommit {
 /// Not `Clone`: a copy could send with a key generation the original
 /// already used, which receivers refuse as a replay. To copy a group, save
 /// it and restore the copy ([`Group::save`], [`Group::restore`]).
-#[derive(Debug, PartialEq, Eq)]
-pub struct Group<S: CipherSuite, M: Memory, const SKIPPED: usize = 8, const PAST: usize = 1> {
+///
+/// `A` is the application's Authentication Service
+/// ([`CredentialValidator`]), asked about every credential the group is
+/// about to accept (RFC 9420 §5.3.1); `()` accepts all.
+#[derive(PartialEq, Eq)]
+pub struct Group<
+    S: CipherSuite,
+    M: Memory,
+    const SKIPPED: usize = 8,
+    const PAST: usize = 1,
+    A: CredentialValidator = (),
+> {
     suite: S,
     config: GroupConfig,
     status: Status,
@@ -269,6 +280,22 @@ pub struct Group<S: CipherSuite, M: Memory, const SKIPPED: usize = 8, const PAST
     pending_update: crate::crypto::HpkePrivateKey,
     /// Counts changes, to pair sent bytes with saved states.
     version: u64,
+    validator: A,
+}
+
+impl<S: CipherSuite, M: Memory, const K: usize, const P: usize, A: CredentialValidator> core::fmt::Debug
+    for Group<S, M, K, P, A>
+{
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Group")
+            .field("status", &self.status)
+            .field("group_id", &self.group_id)
+            .field("epoch", &self.epoch)
+            .field("own", &self.own)
+            .field("tree", &self.tree)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
 }
 
 /// A group in fixed arrays ([`Fixed`]): at most `LEAVES` members (a power
@@ -316,18 +343,20 @@ where
             pending: None,
             pending_update: crate::crypto::HpkePrivateKey::empty(),
             version: 0,
+            validator: (),
         }
     }
 }
 
-impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
+impl<S, M: Memory, const K: usize, const P: usize, A: CredentialValidator> Group<S, M, K, P, A>
 where
     S: CipherSuite,
 {
-    /// A group not yet created or joined, in the storage of `M`. With
-    /// growable storage it is a few kilobytes whatever the group's size;
-    /// for fixed arrays prefer the `const` [`Group::new`].
-    pub fn new_in(suite: S, config: GroupConfig) -> Self {
+    /// A group not yet created or joined, in the storage of `M`, with the
+    /// Authentication Service `validator`. With growable storage it is a
+    /// few kilobytes whatever the group's size; for fixed arrays prefer
+    /// the `const` [`Group::new`].
+    pub fn new_in(suite: S, config: GroupConfig, validator: A) -> Self {
         Group {
             suite,
             config,
@@ -349,7 +378,13 @@ where
             pending: None,
             pending_update: crate::crypto::HpkePrivateKey::empty(),
             version: 0,
+            validator,
         }
+    }
+
+    /// The Authentication Service.
+    pub fn validator(&self) -> &A {
+        &self.validator
     }
 
     /// Replaces the run-time policies (they are not saved; set them again
@@ -551,6 +586,7 @@ fn leaf_check<'a>(
     now: Now,
     max_lifetime: Option<u64>,
     extensions: &Extensions<'a>,
+    validator: &'a dyn CredentialValidator,
 ) -> LeafCheck<'a> {
     let required = extension::find(extensions, extension::extension_type::REQUIRED_CAPABILITIES)
         .and_then(|d| RequiredCapabilities::decode_exact(d).ok());
@@ -559,7 +595,22 @@ fn leaf_check<'a>(
         now,
         max_lifetime,
         required,
+        validator,
     }
+}
+
+/// Asks the Authentication Service about every external sender that
+/// `extensions` lists (§5.3.1: when `external_senders` is set or changed).
+fn check_external_senders(extensions: &Extensions<'_>, validator: &dyn CredentialValidator) -> Result<()> {
+    let Some(data) = extension::find(extensions, extension::extension_type::EXTERNAL_SENDERS) else {
+        return Ok(());
+    };
+    for sender in List::<extension::ExternalSender<'_>>::decode_exact(data)?.iter() {
+        validator
+            .validate(&sender.credential, sender.signature_key, CredentialUse::ExternalSender)
+            .map_err(|reason| Error::CredentialRejected { reason })?;
+    }
+    Ok(())
 }
 
 /// The extensions list kept in `buf` (always a valid encoding).

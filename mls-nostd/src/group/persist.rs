@@ -6,6 +6,7 @@
 //! The saved bytes hold every secret of the group. Keep them where only
 //! this device can read them (on a microcontroller, its internal flash).
 
+use crate::credential::CredentialValidator;
 use super::{Group, PendingCommit, Status};
 use crate::codec::{Buf, Decode, Encode, Reader, Writer};
 use crate::crypto::{Bytes, CipherSuite, HashOutput, HpkePrivateKey, Secret, SignaturePrivateKey};
@@ -123,7 +124,7 @@ fn load_secrets(r: &mut Reader<'_>) -> Result<EpochSecrets> {
     Ok(s)
 }
 
-impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
+impl<S, M: Memory, const K: usize, const P: usize, A: CredentialValidator> Group<S, M, K, P, A>
 where
     S: CipherSuite,
 {

@@ -3,6 +3,7 @@
 //! proposal, or move to the epoch a commit starts. Nothing changes unless
 //! the message is accepted whole.
 
+use crate::credential::CredentialValidator;
 use super::epoch::{NextEpoch, next_epoch};
 use super::proposals::{MAX_REINIT_LEN, ProposalStore, check_proposal, proposal_ref, resolve, stage};
 use super::{Group, PendingCommit, PskStore, Status, encode_context, encode_extensions, extensions_of, leaf_check};
@@ -71,7 +72,7 @@ fn external_sender_key<'e>(extensions: &crate::extension::Extensions<'e>, index:
         })
 }
 
-impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
+impl<S, M: Memory, const K: usize, const P: usize, A: CredentialValidator> Group<S, M, K, P, A>
 where
     S: CipherSuite,
 {
@@ -243,7 +244,7 @@ where
             }
             Content::Proposal(p) => {
                 let exts = extensions_of(&self.extensions);
-                let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts);
+                let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts, &self.validator);
                 check_proposal(&self.suite, &self.tree, &p, ac.content.sender, &check)?;
                 let reference = proposal_ref(&self.suite, &ac);
                 if self.proposals.find(&reference).is_none() {
@@ -303,7 +304,7 @@ where
         // From here until the stage is applied only fields are borrowed, so
         // that applying is possible while the stage borrows the proposals.
         let exts = extensions_of(&self.extensions);
-        let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts);
+        let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts, &self.validator);
         let resolved = resolve(commit, &self.proposals, sender);
         let mut applied = stage(
             &self.suite,
@@ -349,7 +350,7 @@ where
             None => self.extensions.clone(),
         };
         let new_exts_list = List::decode_exact(&new_exts)?;
-        let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &new_exts_list);
+        let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &new_exts_list, &self.validator);
 
         // The path: check, stage, and get the commit secret and new keys.
         let mut keys = self.keys.clone();

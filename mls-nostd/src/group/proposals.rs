@@ -11,7 +11,9 @@ use crate::key_package::KeyPackage;
 use crate::memory::{Fixed, Memory, Slots};
 use crate::proposal::{Proposal, ReInit, proposal_type};
 use crate::psk::{PreSharedKeyId, Psk, ResumptionPskUsage};
-use crate::tree::{LeafCheck, LeafContext, RatchetTree, Stage, TreeRead, check_leaf_unique, validate_leaf_node};
+use crate::tree::{
+    LeafCheck, LeafContext, RatchetTree, Stage, TreeRead, check_leaf_unique, check_successor, validate_leaf_node,
+};
 
 /// Longest encoded ReInit proposal a member keeps after the commit that
 /// closes its group (§11.2).
@@ -367,6 +369,7 @@ pub(super) fn stage<'c, S: CipherSuite, M: Memory>(
             if !extension::types_are_unique(&extensions) || !members_support(base, &extensions) {
                 return Err(invalid("GroupContextExtensions not supported by every member"));
             }
+            super::check_external_senders(&extensions, check.validator)?;
             check.required = extension::find(&extensions, extension::extension_type::REQUIRED_CAPABILITIES)
                 .map(RequiredCapabilities::decode_exact)
                 .transpose()?;
@@ -402,6 +405,7 @@ pub(super) fn stage<'c, S: CipherSuite, M: Memory>(
                 return Err(invalid("Update keeps the old encryption key"));
             }
             validate_leaf_node(suite, &leaf_node, leaf, LeafContext::Update, &check)?;
+            check_successor(&check, &old, &leaf_node)?;
             check_leaf_unique(&view, &leaf_node, leaf)?;
             out.stage.update_leaf(base, leaf, leaf_node.raw)?;
             out.updates_me |= me == Some(leaf);
@@ -495,6 +499,7 @@ pub(super) fn check_proposal<S: CipherSuite, M: Memory>(
                 return Err(invalid("Update keeps the old encryption key"));
             }
             validate_leaf_node(suite, leaf_node, leaf, LeafContext::Update, check)?;
+            check_successor(check, &old, leaf_node)?;
             check_leaf_unique(tree, leaf_node, leaf)
         }
         Proposal::Remove { removed } => tree
@@ -517,7 +522,7 @@ pub(super) fn check_proposal<S: CipherSuite, M: Memory>(
         Proposal::ExternalInit { .. } => Err(invalid("ExternalInit outside an external commit")),
         Proposal::GroupContextExtensions { extensions } => {
             if extension::types_are_unique(extensions) && members_support(tree, extensions) {
-                Ok(())
+                super::check_external_senders(extensions, check.validator)
             } else {
                 Err(invalid("GroupContextExtensions not supported by every member"))
             }

@@ -1,6 +1,7 @@
 //! Sending application messages (RFC 9420 §6.3, §15) and proposals
 //! (§12.1).
 
+use crate::credential::CredentialValidator;
 use super::persist::Outgoing;
 use super::proposals::{check_proposal, proposal_ref};
 use super::{Group, HandshakeFormat, extensions_of, leaf_check};
@@ -22,7 +23,7 @@ fn no_tag(_: &crate::crypto::Signature) -> Result<HashOutput> {
     })
 }
 
-impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
+impl<S, M: Memory, const K: usize, const P: usize, A: CredentialValidator> Group<S, M, K, P, A>
 where
     S: CipherSuite,
 {
@@ -82,7 +83,7 @@ where
         let me = Sender::Member(self.own);
         if !matches!(proposal, Proposal::Update { .. }) {
             let exts = extensions_of(&self.extensions);
-            let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts);
+            let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts, &self.validator);
             check_proposal(&self.suite, &self.tree, proposal, me, &check)?;
         }
         // Checked before a PrivateMessage takes a generation from the tree.

@@ -2,6 +2,7 @@
 //! (RFC 9420 §12.4.3.1, §12.4.3.2), and the first epoch of a group the
 //! member created (§11) or joined (§12.4.3).
 
+use crate::credential::CredentialValidator;
 use super::{Group, PastEpoch, Status, encode_extensions, leaf_check};
 use crate::codec::Decode;
 use crate::crypto::{Bytes, CipherSuite, HashOutput, HpkePrivateKey, Secret, SignaturePrivateKey, ct_eq};
@@ -33,7 +34,7 @@ pub(super) struct FirstEpoch<'a> {
     pub n_leaves: u32,
 }
 
-impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
+impl<S, M: Memory, const K: usize, const P: usize, A: CredentialValidator> Group<S, M, K, P, A>
 where
     S: CipherSuite,
 {
@@ -57,7 +58,7 @@ where
                 reason: "no ratchet tree",
             })?;
         self.tree.import(&NodeList::decode_exact(tree_bytes)?)?;
-        let check = leaf_check(gc.group_id, now, self.config.max_lifetime, &gc.extensions);
+        let check = leaf_check(gc.group_id, now, self.config.max_lifetime, &gc.extensions, &self.validator);
         self.tree.validate(&self.suite, &check)?;
         if !ct_eq(&self.tree.tree_hash(&self.suite), gc.tree_hash) {
             return Err(Error::InvalidTree {
@@ -90,6 +91,7 @@ where
         tree: impl FnOnce(&mut RatchetTree<M>) -> Result<()>,
     ) -> Result<()> {
         let group_id = Bytes::from_slice(first.group_id).map_err(|_| Error::CapacityExceeded { what: "group id" })?;
+        super::check_external_senders(first.extensions, &self.validator)?;
         let extensions = encode_extensions(first.extensions)?;
         let signature_key = SignaturePrivateKey::from_slice(first.signature_key)?;
         let mut secrets = first.secrets;

@@ -1,6 +1,7 @@
 //! Welcome messages (RFC 9420 §12.4.3.1): writing one for the members a
 //! commit adds, and joining a group from one.
 
+use crate::credential::CredentialValidator;
 use super::epoch::psk_secret;
 use super::proposals::MAX_PSKS;
 use super::state::FirstEpoch;
@@ -248,7 +249,7 @@ where
     Ok(total)
 }
 
-impl<S, M: Memory, const K: usize, const P: usize> Group<S, M, K, P>
+impl<S, M: Memory, const K: usize, const P: usize, A: CredentialValidator> Group<S, M, K, P, A>
 where
     S: CipherSuite,
 {

@@ -29,7 +29,7 @@ pub use leaf_node::{Capabilities, LeafNode, LeafNodeSource, Lifetime, sign_leaf_
 pub use node::{Node, NodeList, ParentNode};
 pub use read::{ParentRef, TreeRead};
 pub use stage::{MAX_PATH, Stage, Staged};
-pub use validate::{LeafCheck, LeafContext, Now, check_leaf_unique, validate_leaf_node};
+pub use validate::{LeafCheck, LeafContext, Now, check_leaf_unique, check_successor, validate_leaf_node};
 
 use crate::crypto::{HashOutput, HpkePublicKey};
 use crate::error::{Error, Result};

@@ -40,6 +40,7 @@ fn check(group_id: &[u8]) -> LeafCheck<'_> {
         now: Now::NoClock,
         max_lifetime: None,
         required: None,
+        validator: &(),
     }
 }
 

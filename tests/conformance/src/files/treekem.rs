@@ -43,6 +43,7 @@ impl Ctx {
             now: Now::NoClock,
             max_lifetime: None,
             required: None,
+            validator: &(),
         }
     }
 
