@@ -803,3 +803,17 @@ fn validator_is_send_and_sync() {
     fn check<T: Send + Sync + Clone>() {}
     check::<X509Validator>();
 }
+
+#[test]
+fn repeated_san_extension_is_malformed() {
+    let p = pki(Alg::Ed25519);
+    let mut params = leaf_params("alice", &["alice@example.com"], CURRENT);
+    // A second subjectAltName extension: dNSName "example.com".
+    let names = [&[0x30, 0x0d, 0x82, 0x0b][..], b"example.com"].concat();
+    params
+        .custom_extensions
+        .push(rcgen::CustomExtension::from_oid_content(&[2, 5, 29, 17], names));
+    let leaf = p.leaf(&params);
+    assert_eq!(p.check(&p.validator(), &leaf), Err(X509Error::Malformed));
+    assert_eq!(Identity::from_certificate(&leaf), Err(X509Error::Malformed));
+}

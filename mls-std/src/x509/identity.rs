@@ -48,9 +48,11 @@ pub struct Identity {
 }
 
 impl Identity {
-    /// The identity of a DER certificate, read without validating it.
+    /// The identity of a DER certificate, read without validating it;
+    /// [`X509Error::Malformed`] when the certificate or its subject
+    /// alternative name extension cannot be parsed.
     pub fn from_certificate(der: &[u8]) -> Result<Self, X509Error> {
-        Ok(Parsed::new(der)?.identity())
+        Parsed::new(der)?.identity()
     }
 
     /// The DER encoding of the subject `Name`.
@@ -101,12 +103,11 @@ impl<'a> Parsed<'a> {
         }
     }
 
-    pub(crate) fn identity(&self) -> Identity {
+    pub(crate) fn identity(&self) -> Result<Identity, X509Error> {
         let subject = self.cert.subject();
         let mut alt_names = Vec::new();
-        // A malformed or repeated SAN extension yields no names; path
-        // validation has refused such certificates already.
-        if let Ok(Some(san)) = self.cert.subject_alternative_name() {
+        let san = self.cert.subject_alternative_name().map_err(|_| X509Error::Malformed)?;
+        if let Some(san) = san {
             for name in &san.value.general_names {
                 let name = match name {
                     GeneralName::DNSName(s) => SubjectAltName::Dns((*s).to_owned()),
@@ -121,14 +122,14 @@ impl<'a> Parsed<'a> {
                 alt_names.push(name);
             }
         }
-        Identity {
+        Ok(Identity {
             subject_der: subject.as_raw().to_vec(),
             subject: subject
                 .to_string_with_registry(x509_parser::objects::oid_registry())
                 .unwrap_or_default(),
             subject_empty: subject.iter().next().is_none(),
             alt_names,
-        }
+        })
     }
 
     /// The certified public key in the encoding the MLS signature key uses

@@ -285,7 +285,7 @@ impl X509Validator {
         if parsed.public_key(self.scheme)? != signature_key {
             return Err(X509Error::KeyMismatch);
         }
-        Ok(parsed.identity())
+        parsed.identity()
     }
 
     /// Checks `credential`, presented with `signature_key`: an X.509 one
