@@ -52,7 +52,7 @@ impl SignatureScheme {
 }
 
 /// The source of the current time used for validity periods and CRLs.
-pub type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
+type Clock = Arc<dyn Fn() -> SystemTime + Send + Sync>;
 
 /// The Authentication Service for X.509 credentials: validates a
 /// credential's chain against the trust anchors, at the clock's time, and
