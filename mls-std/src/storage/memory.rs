@@ -4,10 +4,13 @@ use super::{Space, Storage, StorageError, Write};
 use std::collections::BTreeMap;
 use std::sync::Mutex;
 
+/// Every record, by space and key.
+type Records = BTreeMap<(Space, Vec<u8>), Vec<u8>>;
+
 /// Records in a map in memory: lost with the process. Batches are atomic.
 #[derive(Debug, Default)]
 pub struct MemoryStorage {
-    map: Mutex<BTreeMap<(Space, Vec<u8>), Vec<u8>>>,
+    map: Mutex<Records>,
 }
 
 impl MemoryStorage {
@@ -16,7 +19,7 @@ impl MemoryStorage {
         Self::default()
     }
 
-    fn map(&self) -> std::sync::MutexGuard<'_, BTreeMap<(Space, Vec<u8>), Vec<u8>>> {
+    fn map(&self) -> std::sync::MutexGuard<'_, Records> {
         // A panic while holding the lock cannot leave a half-applied batch
         // (the map is changed only after a batch is complete), so a
         // poisoned lock is still consistent.
