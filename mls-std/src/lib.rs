@@ -4,6 +4,8 @@
 //! there, once. This crate adds what a host program needs around it and no
 //! protocol logic of its own:
 //!
+//! - [`client`]: a [`Client`] that owns many groups of one identity:
+//!   create, invite, join, send, receive, with its state in storage.
 //! - [`storage`]: where group states, KeyPackage private keys and PSKs are
 //!   kept: memory, one file per record, SQLite, and encryption at rest over
 //!   any of them.
@@ -12,5 +14,8 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod client;
 pub mod storage;
 pub mod x509;
+
+pub use client::{Client, ClientError};
