@@ -1,7 +1,12 @@
 //! The client end to end: three clients (and a fourth for external joins),
 //! the Delivery Service simulated by handing bytes from one to the others.
 
-use mls_std::client::{Client, ClientError, Received, SendOptions, Status, Suite1};
+use mls_std::client::{
+    Client, ClientError, ClientEvent, HandshakeFormat, RatchetTreeDelivery, Received, SendOptions, Status, Suite1,
+};
+use mls_std::storage::{MemoryStorage, Space, Storage, StorageError, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 type C = Client<Suite1>;
 
@@ -307,4 +312,295 @@ fn key_packages_are_used_once_but_last_resort_is_kept() {
     }
     // A Welcome is not joined twice.
     assert_eq!(bob.join_group(&three.welcome), Err(ClientError::GroupExists));
+}
+
+/// Storage that can be told to fail its writes.
+#[derive(Default)]
+struct Flaky {
+    inner: MemoryStorage,
+    fail: AtomicBool,
+}
+
+impl Storage for Flaky {
+    fn get(&self, space: Space, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.inner.get(space, key)
+    }
+    fn keys(&self, space: Space) -> Result<Vec<Vec<u8>>, StorageError> {
+        self.inner.keys(space)
+    }
+    fn apply(&self, batch: &[Write]) -> Result<(), StorageError> {
+        if self.fail.load(Ordering::SeqCst) {
+            return Err(StorageError::Io("disk full".into()));
+        }
+        self.inner.apply(batch)
+    }
+}
+
+#[test]
+fn reopened_client_finds_its_key_and_groups() {
+    let storage = Arc::new(MemoryStorage::new());
+    let (alice, charlie) = (client("alice"), client("charlie"));
+    let bob = Client::builder(b"bob", Suite1)
+        .storage(storage.clone())
+        .build()
+        .unwrap();
+    let key_package = bob.fresh_key_package().unwrap();
+    alice.create_group(G).unwrap();
+    bob.join_group(&alice.invite_member(G, &key_package).unwrap().welcome)
+        .unwrap();
+    let invite = alice.invite_member(G, &charlie.fresh_key_package().unwrap()).unwrap();
+    bob.receive(&invite.commit).unwrap();
+    charlie.join_group(&invite.welcome).unwrap();
+    // Bob stages a commit, then stops.
+    let update = charlie.propose_update(G).unwrap();
+    alice.receive(&update).unwrap();
+    bob.receive(&update).unwrap();
+    let pending = bob.commit_pending_proposals_staged(G).unwrap();
+    let key = bob.members(G).unwrap()[1].signature_key.clone();
+    let kp_later = bob.fresh_key_package().unwrap();
+    drop(bob);
+
+    let bob = Client::builder(b"bob", Suite1)
+        .storage(storage.clone())
+        .build()
+        .unwrap();
+    assert_eq!(bob.groups().unwrap(), vec![G.to_vec()]);
+    assert_eq!(bob.pending_commit(G).unwrap(), Some(pending.clone()));
+    let confirmed = bob.confirm_pending_commit(G).unwrap();
+    assert_eq!(confirmed.commit, pending.commit);
+    for c in [&alice, &charlie] {
+        c.receive(&pending.commit).unwrap();
+    }
+    agree(G, &[&alice, &bob, &charlie]);
+    let m = bob.send(G, b"after restart").unwrap();
+    assert_eq!(
+        application(alice.receive(&m).unwrap()),
+        (b"bob".to_vec(), b"after restart".to_vec(), vec![])
+    );
+    // The same signature key, and the KeyPackage made before the restart.
+    assert_eq!(bob.members(G).unwrap()[1].signature_key, key);
+    alice.create_group(b"later").unwrap();
+    let invite = alice.invite_member(b"later", &kp_later).unwrap();
+    bob.join_group(&invite.welcome).unwrap();
+    agree(b"later", &[&alice, &bob]);
+}
+
+#[test]
+fn failed_storage_keeps_memory_as_stored() {
+    let storage = Arc::new(Flaky::default());
+    let (bob, charlie) = (client("bob"), client("charlie"));
+    let alice = Client::builder(b"alice", Suite1)
+        .storage(storage.clone())
+        .build()
+        .unwrap();
+    alice.create_group(G).unwrap();
+    bob.join_group(
+        &alice
+            .invite_member(G, &bob.fresh_key_package().unwrap())
+            .unwrap()
+            .welcome,
+    )
+    .unwrap();
+
+    storage.fail.store(true, Ordering::SeqCst);
+    let kp = charlie.fresh_key_package().unwrap();
+    assert!(matches!(alice.invite_member(G, &kp), Err(ClientError::Storage(_))));
+    assert!(matches!(alice.send(G, b"lost"), Err(ClientError::Storage(_))));
+    assert!(matches!(alice.create_group(b"other"), Err(ClientError::Storage(_))));
+    assert!(matches!(alice.fresh_key_package(), Err(ClientError::Storage(_))));
+    // Nothing moved: the group is still in epoch 1 with two members.
+    assert_eq!(alice.epoch(G).unwrap(), 1);
+    assert_eq!(alice.members(G).unwrap().len(), 2);
+    assert_eq!(alice.groups().unwrap(), vec![G.to_vec()]);
+
+    storage.fail.store(false, Ordering::SeqCst);
+    let m = alice.send(G, b"kept").unwrap();
+    assert_eq!(application(bob.receive(&m).unwrap()).1, b"kept");
+    let invite = alice.invite_member(G, &kp).unwrap();
+    bob.receive(&invite.commit).unwrap();
+    charlie.join_group(&invite.welcome).unwrap();
+    agree(G, &[&alice, &bob, &charlie]);
+}
+
+#[test]
+fn events_reach_the_handler() {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    let bob = Client::builder(b"bob", Suite1)
+        .on_event(move |e| log.lock().unwrap().push(e.clone()))
+        .build()
+        .unwrap();
+    let (alice, charlie) = (client("alice"), client("charlie"));
+    alice.create_group(G).unwrap();
+    bob.join_group(
+        &alice
+            .invite_member(G, &bob.fresh_key_package().unwrap())
+            .unwrap()
+            .welcome,
+    )
+    .unwrap();
+    let invite = alice.invite_member(G, &charlie.fresh_key_package().unwrap()).unwrap();
+    bob.receive(&invite.commit).unwrap();
+    charlie.join_group(&invite.welcome).unwrap();
+    bob.receive(&alice.send(G, b"hi").unwrap()).unwrap();
+    let update = bob.self_update(G).unwrap();
+    alice.receive(&update.commit).unwrap();
+    charlie.receive(&update.commit).unwrap();
+    let removal = alice.remove_member(G, b"charlie").unwrap();
+    bob.receive(&removal.commit).unwrap();
+    let removal = alice.remove_member(G, b"bob").unwrap();
+    bob.receive(&removal.commit).unwrap();
+    let g = || G.to_vec();
+    assert_eq!(
+        *seen.lock().unwrap(),
+        vec![
+            ClientEvent::GroupJoined {
+                group_id: g(),
+                epoch: 1
+            },
+            ClientEvent::MemberJoined {
+                group_id: g(),
+                identity: b"charlie".to_vec()
+            },
+            ClientEvent::EpochAdvanced {
+                group_id: g(),
+                epoch: 2
+            },
+            ClientEvent::MessageReceived {
+                group_id: g(),
+                sender: b"alice".to_vec()
+            },
+            ClientEvent::EpochAdvanced {
+                group_id: g(),
+                epoch: 3
+            },
+            ClientEvent::SelfUpdated {
+                group_id: g(),
+                epoch: 3
+            },
+            ClientEvent::MemberRemoved {
+                group_id: g(),
+                identity: b"charlie".to_vec()
+            },
+            ClientEvent::EpochAdvanced {
+                group_id: g(),
+                epoch: 4
+            },
+            ClientEvent::SelfRemoved { group_id: g() },
+        ]
+    );
+}
+
+#[test]
+fn tree_out_of_band_public_handshakes_and_padding() {
+    let make = |name: &str| {
+        Client::builder(name.as_bytes(), Suite1)
+            .ratchet_tree(RatchetTreeDelivery::OutOfBand)
+            .handshake(HandshakeFormat::Public)
+            .padding(64)
+            .build()
+            .unwrap()
+    };
+    let (alice, bob, charlie) = (make("alice"), make("bob"), make("charlie"));
+    alice.create_group(G).unwrap();
+    let invite = alice.invite_member(G, &bob.fresh_key_package().unwrap()).unwrap();
+    let tree = invite.ratchet_tree.expect("the tree beside the Welcome");
+    assert!(bob.join_group(&invite.welcome).is_err(), "no tree in the Welcome");
+    bob.join_group_with_tree(&invite.welcome, &tree).unwrap();
+    assert_eq!(alice.ratchet_tree(G).unwrap(), tree);
+    // External join with the tree out of band.
+    let commit = charlie
+        .join_external_with_tree(&alice.group_info(G).unwrap(), &alice.ratchet_tree(G).unwrap())
+        .unwrap();
+    alice.receive(&commit).unwrap();
+    bob.receive(&commit).unwrap();
+    agree(G, &[&alice, &bob, &charlie]);
+    // Padding hides the length of short messages.
+    let (short, long) = (alice.send(G, b"a").unwrap(), alice.send(G, b"abcdefghij").unwrap());
+    assert_eq!(short.len(), long.len());
+    assert_eq!(application(bob.receive(&short).unwrap()).1, b"a");
+}
+
+#[test]
+fn hostile_bytes_are_refused_without_panic() {
+    let (alice, bob, _charlie) = three();
+    let m = alice.send(G, b"hello").unwrap();
+    let commit = alice.self_update(G).unwrap().commit;
+    for bytes in [&m, &commit] {
+        for n in 0..bytes.len() {
+            assert!(bob.receive(&bytes[..n]).is_err(), "truncated at {n}");
+        }
+        for i in (0..bytes.len()).step_by(7) {
+            let mut flipped = bytes.clone();
+            flipped[i] ^= 0x40;
+            assert!(bob.receive(&flipped).is_err(), "flipped at {i}");
+        }
+    }
+    assert_eq!(
+        bob.receive(&[]).map(|_| ()),
+        Err(ClientError::Mls(mls_nostd::Error::Truncated))
+    );
+    // A KeyPackage is not a message to receive; an unknown group is named.
+    assert_eq!(
+        bob.receive(&bob.fresh_key_package().unwrap()),
+        Err(ClientError::UnexpectedMessage)
+    );
+    let other = client("eve");
+    other.create_group(b"elsewhere").unwrap();
+    other
+        .invite_member(b"elsewhere", &client("x").fresh_key_package().unwrap())
+        .unwrap();
+    let stray = other.send(b"elsewhere", b"?").unwrap();
+    assert_eq!(bob.receive(&stray), Err(ClientError::UnknownGroup));
+    // After all that, Bob still follows the group.
+    assert!(matches!(bob.receive(&commit).unwrap(), Received::Commit { .. }));
+    assert_eq!(
+        application(bob.receive(&alice.send(G, b"still").unwrap()).unwrap()).1,
+        b"still"
+    );
+}
+
+#[test]
+fn groups_in_parallel_from_threads() {
+    let (alice, bob) = (client("alice"), client("bob"));
+    let groups: Vec<Vec<u8>> = (0..4).map(|i| format!("group {i}").into_bytes()).collect();
+    std::thread::scope(|s| {
+        for g in &groups {
+            let (alice, bob) = (&alice, &bob);
+            s.spawn(move || {
+                alice.create_group(g).unwrap();
+                let invite = alice.invite_member(g, &bob.fresh_key_package().unwrap()).unwrap();
+                bob.join_group(&invite.welcome).unwrap();
+                for i in 0..10u8 {
+                    let m = alice.send(g, &[i]).unwrap();
+                    assert_eq!(application(bob.receive(&m).unwrap()).1, vec![i]);
+                    let reply = bob.send(g, &[i, i]).unwrap();
+                    assert_eq!(application(alice.receive(&reply).unwrap()).1, vec![i, i]);
+                }
+                let update = bob.self_update(g).unwrap();
+                alice.receive(&update.commit).unwrap();
+            });
+        }
+    });
+    // Two threads on one group take turns.
+    let g = &groups[0];
+    let sent = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..2 {
+            s.spawn(|| {
+                for _ in 0..5 {
+                    let m = alice.send(g, b"turn").unwrap();
+                    sent.lock().unwrap().push(m);
+                }
+            });
+        }
+    });
+    for m in sent.into_inner().unwrap() {
+        assert_eq!(application(bob.receive(&m).unwrap()).1, b"turn");
+    }
+    for g in &groups {
+        assert_eq!(agree(g, &[&alice, &bob]), 2);
+    }
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    send_sync(&alice);
 }
