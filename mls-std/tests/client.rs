@@ -2,7 +2,8 @@
 //! the Delivery Service simulated by handing bytes from one to the others.
 
 use mls_std::client::{
-    Client, ClientError, ClientEvent, HandshakeFormat, RatchetTreeDelivery, Received, SendOptions, Status, Suite1,
+    Client, ClientError, ClientEvent, Credential, HandshakeFormat, KeyPackageLifetime, RatchetTreeDelivery, Received,
+    SendOptions, Status, Suite1,
 };
 use mls_std::storage::{MemoryStorage, Space, Storage, StorageError, Write};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -603,4 +604,114 @@ fn groups_in_parallel_from_threads() {
     }
     fn send_sync<T: Send + Sync>(_: &T) {}
     send_sync(&alice);
+}
+
+/// Create, invite, send and update with suite `S`.
+fn short_flow<S: mls_nostd::crypto::CipherSuite + Copy + Send + Sync + 'static>(suite: S) {
+    let alice = Client::new(b"alice", suite).unwrap();
+    let bob = Client::new(b"bob", suite).unwrap();
+    alice.create_group(G).unwrap();
+    bob.join_group(
+        &alice
+            .invite_member(G, &bob.fresh_key_package().unwrap())
+            .unwrap()
+            .welcome,
+    )
+    .unwrap();
+    let m = bob.send(G, b"suite").unwrap();
+    assert!(matches!(alice.receive(&m).unwrap(), Received::Application { data, .. } if data == b"suite"));
+    alice.receive(&bob.self_update(G).unwrap().commit).unwrap();
+    assert_eq!(
+        alice.epoch_authenticator(G).unwrap(),
+        bob.epoch_authenticator(G).unwrap()
+    );
+}
+
+#[test]
+fn every_suite() {
+    short_flow(Suite1);
+    short_flow(mls_std::client::Suite2);
+    short_flow(mls_std::client::Suite3);
+}
+
+#[test]
+fn x509_credentials() {
+    let cert = |name: &str| {
+        rcgen::generate_simple_self_signed(vec![name.to_string()])
+            .unwrap()
+            .cert
+            .der()
+            .to_vec()
+    };
+    let (alice_cert, bob_cert) = (cert("alice.example"), cert("bob.example"));
+    let alice = Client::builder(b"alice", Suite1)
+        .x509(vec![alice_cert.clone()])
+        .build()
+        .unwrap();
+    // A Basic member and an X.509 member share a group.
+    let bob = Client::builder(b"bob", Suite1)
+        .x509(vec![bob_cert.clone()])
+        .build()
+        .unwrap();
+    let carol = client("carol");
+    alice.create_group(G).unwrap();
+    let invite = alice
+        .invite_members(
+            G,
+            &[&bob.fresh_key_package().unwrap(), &carol.fresh_key_package().unwrap()],
+        )
+        .unwrap();
+    bob.join_group(&invite.welcome).unwrap();
+    carol.join_group(&invite.welcome).unwrap();
+    let members = carol.members(G).unwrap();
+    assert_eq!(
+        members[1].credential,
+        Credential::X509 {
+            chain: vec![bob_cert.clone()]
+        }
+    );
+    assert_eq!(members[1].identity, bob_cert);
+    alice.remove_member(G, &bob_cert).unwrap();
+    assert_eq!(alice.members(G).unwrap().len(), 2);
+}
+
+#[test]
+fn seeded_clients_are_reproducible_and_keys_are_checked() {
+    let make = |storage: Arc<MemoryStorage>| {
+        Client::builder(b"alice", Suite1)
+            .storage(storage)
+            .rng_seed([7; 32])
+            .clock(|| 1_800_000_000)
+            .key_package_lifetime(KeyPackageLifetime::Infinite)
+            .build()
+            .unwrap()
+    };
+    let (a, b) = (make(Arc::default()), make(Arc::default()));
+    assert_eq!(a.fresh_key_package().unwrap(), b.fresh_key_package().unwrap());
+
+    // A given signature key is used and stored; a client of another suite
+    // refuses the stored one.
+    let storage = Arc::new(MemoryStorage::new());
+    let key = [3u8; 32];
+    let c = Client::builder(b"c", Suite1)
+        .storage(storage.clone())
+        .signature_key(&key)
+        .build()
+        .unwrap();
+    c.create_group(G).unwrap();
+    let public = c.members(G).unwrap()[0].signature_key.clone();
+    let reopened = Client::builder(b"c", Suite1).storage(storage.clone()).build().unwrap();
+    assert_eq!(reopened.members(G).unwrap()[0].signature_key, public);
+    assert!(matches!(
+        Client::builder(b"c", mls_std::client::Suite2)
+            .storage(storage.clone())
+            .build(),
+        Err(ClientError::WrongCipherSuite { stored: 1 })
+    ));
+    assert!(
+        Client::builder(b"d", mls_std::client::Suite2)
+            .signature_key(&[0; 3])
+            .build()
+            .is_err()
+    );
 }
