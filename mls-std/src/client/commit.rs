@@ -109,6 +109,7 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
             _ => return Err(ClientError::UnexpectedMessage),
         };
         entry.staged = None;
+        entry.applied = Some(staged.commit.clone());
         let after = Roster::of(&entry.group);
         Changes::between(&before, &after, Some(entry.group.own_leaf())).events(id, epoch, self_update, events);
         let ratchet_tree = match (self.ratchet_tree, &staged.welcome) {

@@ -36,6 +36,7 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
         let entry = Entry {
             group,
             staged: None,
+            applied: None,
             stale: false,
         };
         self.persist(id, &entry, extra)?;
@@ -187,6 +188,7 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
         let entry = Entry {
             group,
             staged: None,
+            applied: None,
             stale: false,
         };
         let (state, saved) = Self::snapshot(&entry.group)?;

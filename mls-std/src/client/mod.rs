@@ -99,6 +99,9 @@ struct Entry<S: CipherSuite> {
     group: Box<HostGroup<S>>,
     /// A commit made by `commit_pending_proposals_staged`, not applied yet.
     staged: Option<Staged>,
+    /// The last commit this client made and applied, to recognise its
+    /// echo from the Delivery Service (in memory only).
+    applied: Option<Vec<u8>>,
     /// A call failed after changing the group in memory: reload it from
     /// storage before the next use.
     stale: bool,
@@ -230,6 +233,7 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
         Ok(Some(Entry {
             group,
             staged,
+            applied: None,
             stale: false,
         }))
     }

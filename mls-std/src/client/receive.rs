@@ -64,8 +64,9 @@ pub enum Received {
         /// Its epoch.
         epoch: u64,
     },
-    /// A message this client sent itself, echoed by the Delivery Service:
-    /// nothing changed.
+    /// A message this client sent itself (an application message, a
+    /// proposal, or the last commit it applied), echoed by the Delivery
+    /// Service: nothing changed.
     OwnMessage {
         /// The group.
         group_id: Vec<u8>,
@@ -97,6 +98,12 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
                 self.persist(&group_id, entry, Batch::new())?;
                 let own = Some(entry.group.own_leaf());
                 return Ok(commit_received(&group_id, &before, &after, own, entry));
+            }
+            // The echo of a commit this client applied already.
+            if entry.applied.as_deref() == Some(message) {
+                return Ok(Received::OwnMessage {
+                    group_id: group_id.clone(),
+                });
             }
             let received = self.process(&group_id, entry, message, events)?;
             self.persist(&group_id, entry, Batch::new())?;
