@@ -107,11 +107,14 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
             encryption_key: Zeroizing::new(keys.encryption_key.as_slice().to_vec()),
             last_resort,
         });
-        self.storage.apply(&[Write::Put {
-            space: Space::KeyPackage,
-            key: reference.to_vec(),
-            value: value.to_vec(),
-        }])?;
+        super::apply_secret(
+            &*self.storage,
+            vec![Write::Put {
+                space: Space::KeyPackage,
+                key: reference.to_vec(),
+                value: value.to_vec(),
+            }],
+        )?;
         Ok(key_package)
     }
 }

@@ -107,6 +107,18 @@ struct Entry<S: CipherSuite> {
     stale: bool,
 }
 
+/// Applies `batch`, then erases the values it wrote: they hold private
+/// keys and group secrets.
+fn apply_secret(storage: &dyn Storage, mut batch: Batch) -> Result<()> {
+    let result = storage.apply(&batch);
+    for w in &mut batch {
+        if let Write::Put { value, .. } = w {
+            zeroize::Zeroize::zeroize(value);
+        }
+    }
+    Ok(result?)
+}
+
 /// Locks `m`; a lock poisoned by a panic is taken anyway (callers that
 /// change state mark it stale on every path that can fail).
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -180,11 +192,14 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
         let unchanged = stored.is_some_and(|(id, k)| id == S::ID && k.as_slice() == key.as_slice());
         if !unchanged {
             let value = record::encode_signature_key(S::ID, key.as_slice());
-            storage.apply(&[Write::Put {
-                space: Space::Client,
-                key: record::SIGNATURE_KEY.to_vec(),
-                value: value.to_vec(),
-            }])?;
+            apply_secret(
+                storage,
+                vec![Write::Put {
+                    space: Space::Client,
+                    key: record::SIGNATURE_KEY.to_vec(),
+                    value: value.to_vec(),
+                }],
+            )?;
         }
         Ok(key)
     }
@@ -315,14 +330,7 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
             value: record::encode_group(state, entry.staged.as_ref()),
         }];
         batch.extend(extra);
-        let result = self.storage.apply(&batch);
-        // The group record holds every secret of the group.
-        for w in &mut batch {
-            if let Write::Put { value, .. } = w {
-                zeroize::Zeroize::zeroize(value);
-            }
-        }
-        Ok(result?)
+        apply_secret(&*self.storage, batch)
     }
 
     /// Saves `entry`'s group and stores it, with `extra`, in one batch;
