@@ -295,6 +295,11 @@ fn key_packages_are_used_once_but_last_resort_is_kept() {
         alice.create_group(g).unwrap();
     }
     assert_eq!(alice.create_group(b"one"), Err(ClientError::GroupExists));
+    assert!(matches!(
+        alice.invite_members(b"one", &[]),
+        Err(ClientError::InvalidArgument(_))
+    ));
+    assert_eq!(alice.epoch(b"one").unwrap(), 0);
     let first = alice.invite_member(b"one", &key_package).unwrap();
     let second = alice.invite_member(b"two", &key_package).unwrap();
     bob.join_group(&first.welcome).unwrap();

@@ -37,6 +37,9 @@ pub enum ClientError {
         /// The suite of the record.
         stored: u16,
     },
+    /// A call was given nothing to do (for example no KeyPackage to
+    /// invite).
+    InvalidArgument(&'static str),
     /// The operating system's random number generator failed.
     Rng,
     /// The operation needs something the MLS core does not offer yet.
@@ -59,6 +62,7 @@ impl fmt::Display for ClientError {
             ClientError::KeyPackageNotFound => f.write_str("no KeyPackage of this client matches the Welcome"),
             ClientError::UnexpectedMessage => f.write_str("unexpected message type"),
             ClientError::WrongCipherSuite { stored } => write!(f, "stored record of cipher suite {stored}"),
+            ClientError::InvalidArgument(what) => write!(f, "invalid argument: {what}"),
             ClientError::Rng => f.write_str("the system random number generator failed"),
             ClientError::Unsupported { what } => write!(f, "not supported by the MLS core yet: {what}"),
         }

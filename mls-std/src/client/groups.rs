@@ -59,6 +59,9 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
     /// Adds the owners of `key_packages` with one commit; see
     /// [`Self::invite_member`].
     pub fn invite_members(&self, group_id: &[u8], key_packages: &[&[u8]]) -> Result<Invitation> {
+        if key_packages.is_empty() {
+            return Err(ClientError::InvalidArgument("no KeyPackage to invite"));
+        }
         let adds = key_packages
             .iter()
             .map(|kp| {
