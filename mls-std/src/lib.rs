@@ -4,6 +4,8 @@
 //! there, once. This crate adds what a host program needs around it and no
 //! protocol logic of its own:
 //!
+//! - [`client`]: a [`Client`] that owns many groups of one identity:
+//!   create, invite, join, send, receive, with its state in storage.
 //! - [`memory`]: [`Growable`](memory::Growable), memory that follows the
 //!   group (no compile-time bound on members), for the core's `Group`.
 //! - [`storage`]: where group states, KeyPackage private keys and PSKs are
@@ -14,6 +16,9 @@
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod client;
 pub mod memory;
 pub mod storage;
 pub mod x509;
+
+pub use client::{Client, ClientError};
