@@ -722,7 +722,33 @@ fn seeded_clients_are_reproducible_and_keys_are_checked() {
 }
 
 #[test]
-fn echoes_damaged_records_and_what_the_core_lacks() {
+fn cancelled_proposals_are_forgotten_and_a_discarded_commit_never_applies() {
+    let (alice, bob) = (client("alice"), client("bob"));
+    alice.create_group(G).unwrap();
+    let invite = alice.invite_member(G, &bob.fresh_key_package().unwrap()).unwrap();
+    bob.join_group(&invite.welcome).unwrap();
+    let update = bob.propose_update(G).unwrap();
+    assert!(matches!(alice.receive(&update).unwrap(), Received::Proposal { .. }));
+    assert_eq!(alice.send(G, b"x"), Err(ClientError::ProposalsPending));
+    alice.cancel_pending_proposals(G).unwrap();
+    // Nothing pending any more: Alice may send, and Bob reads it.
+    let m = alice.send(G, b"after cancel").unwrap();
+    assert!(matches!(bob.receive(&m).unwrap(), Received::Application { .. }));
+
+    // A staged commit, discarded: its echo is no longer Alice's to apply,
+    // and the group stays in its epoch until another commit.
+    let epoch = alice.epoch(G).unwrap();
+    let staged = alice.commit_pending_proposals_staged(G).unwrap();
+    alice.discard_pending_commit(G).unwrap();
+    assert!(alice.receive(&staged.commit).is_err());
+    assert_eq!(alice.epoch(G).unwrap(), epoch);
+    let commit = alice.self_update(G).unwrap();
+    bob.receive(&commit.commit).unwrap();
+    assert_eq!(agree(G, &[&alice, &bob]), epoch + 1);
+}
+
+#[test]
+fn echoes_damaged_records() {
     let storage = Arc::new(MemoryStorage::new());
     let alice = Client::builder(b"alice", Suite1)
         .storage(storage.clone())
@@ -737,12 +763,6 @@ fn echoes_damaged_records_and_what_the_core_lacks() {
     assert_eq!(alice.receive(&invite.commit).unwrap(), own);
     let m = alice.send(G, b"x").unwrap();
     assert_eq!(alice.receive(&m).unwrap(), own);
-    assert_eq!(
-        alice.cancel_pending_proposals(G),
-        Err(ClientError::Unsupported {
-            what: "clearing the proposal store (Group::clear_proposals)"
-        })
-    );
     drop(alice);
 
     // A truncated group record is reported, never used.

@@ -5,7 +5,6 @@
 //! not change until the commit comes back from the Delivery Service: it is
 //! then applied like any other commit, with the secrets kept here.
 
-use crate::credential::CredentialValidator;
 use super::epoch::{NextEpoch, next_epoch};
 use super::persist::Outgoing;
 use super::proposals::{MAX_PSKS, resolve, stage};
@@ -16,6 +15,7 @@ use super::{
 };
 use crate::codec::{Decode, List};
 use crate::commit::{Commit, ProposalOrRef};
+use crate::credential::CredentialValidator;
 use crate::crypto::{CipherSuite, CryptoRng, HashOutput, Secret, Signature};
 use crate::error::{Error, Result};
 use crate::framing::{Content, FramedContent, PrivateKeys, Sender, WireFormat};

@@ -1,8 +1,8 @@
 //! Creating a group (RFC 9420 §11).
 
-use crate::credential::CredentialValidator;
 use super::state::FirstEpoch;
 use crate::codec::Decode;
+use crate::credential::CredentialValidator;
 use crate::crypto::{CipherSuite, CryptoRng, HashOutput, Secret};
 use crate::error::{Error, Result};
 use crate::extension::{self, Extensions};

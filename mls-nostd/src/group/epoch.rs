@@ -2,9 +2,9 @@
 //! secret, the transcript hashes, the key schedule and the confirmation tag,
 //! computed the same way by the committer and by every receiver.
 
-use crate::credential::CredentialValidator;
 use super::proposals::MAX_PSKS;
 use super::{PskStore, encode_context};
+use crate::credential::CredentialValidator;
 use crate::crypto::{CipherSuite, HashOutput, Secret};
 use crate::error::{Error, Result};
 use crate::framing::{FramedContent, WireFormat};

@@ -1,7 +1,6 @@
 //! Joining by external commit (RFC 9420 §12.4.3.2), and the GroupInfo a
 //! member publishes for it.
 
-use crate::credential::CredentialValidator;
 use super::epoch::{NextEpoch, next_epoch};
 use super::persist::Outgoing;
 use super::proposals::stage;
@@ -10,6 +9,7 @@ use super::welcome::{WelcomeParts, write_group_info};
 use super::{Group, encode_context, leaf_check};
 use crate::codec::{Decode, List, Writer};
 use crate::commit::{Commit, ProposalOrRef};
+use crate::credential::CredentialValidator;
 use crate::crypto::{CipherSuite, CryptoRng, HashOutput, Secret, Signature};
 use crate::error::{Error, Result};
 use crate::extension::{ExternalPub, extension_type, find};
@@ -122,7 +122,13 @@ where
         };
         self.import_group_info_tree(&gi, join.ratchet_tree, now)?;
         let gc = gi.group_context;
-        let check = leaf_check(gc.group_id, now, self.config.max_lifetime, &gc.extensions, &self.validator);
+        let check = leaf_check(
+            gc.group_id,
+            now,
+            self.config.max_lifetime,
+            &gc.extensions,
+            &self.validator,
+        );
         let external_pub = find(&gi.extensions, extension_type::EXTERNAL_PUB)
             .map(ExternalPub::decode_exact)
             .transpose()?

@@ -495,6 +495,31 @@ where
         &self.proposals
     }
 
+    /// Forgets the proposals received or sent this epoch, and the private
+    /// key of this member's own pending Update (mls-go's
+    /// `CancelPendingProposals`). Local only: other members keep theirs,
+    /// and a commit that covers one of them by reference can no longer be
+    /// processed here; use it when the Delivery Service dropped them.
+    pub fn clear_proposals(&mut self) {
+        self.proposals.clear();
+        self.pending_update = crate::crypto::HpkePrivateKey::empty();
+        self.bump();
+    }
+
+    /// Forgets the commit this member created and is waiting to see
+    /// echoed (§12.4.2), for when the Delivery Service refused it. If that
+    /// commit is delivered after all, it can no longer be processed here.
+    pub fn discard_pending_commit(&mut self) {
+        if self.pending.take().is_some() {
+            self.bump();
+        }
+    }
+
+    /// Whether this member has created a commit it has not seen echoed.
+    pub fn has_pending_commit(&self) -> bool {
+        self.pending.is_some()
+    }
+
     /// Fails unless the group is active.
     fn active(&self) -> Result<()> {
         match self.status {

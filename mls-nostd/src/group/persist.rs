@@ -6,9 +6,9 @@
 //! The saved bytes hold every secret of the group. Keep them where only
 //! this device can read them (on a microcontroller, its internal flash).
 
-use crate::credential::CredentialValidator;
 use super::{Group, PendingCommit, Status};
 use crate::codec::{Buf, Decode, Encode, Reader, Writer};
+use crate::credential::CredentialValidator;
 use crate::crypto::{Bytes, CipherSuite, HashOutput, HpkePrivateKey, Secret, SignaturePrivateKey};
 use crate::error::{Error, Result};
 use crate::key_schedule::EpochSecrets;

@@ -3,12 +3,12 @@
 //! proposal, or move to the epoch a commit starts. Nothing changes unless
 //! the message is accepted whole.
 
-use crate::credential::CredentialValidator;
 use super::epoch::{NextEpoch, next_epoch};
 use super::proposals::{MAX_REINIT_LEN, ProposalStore, check_proposal, proposal_ref, resolve, stage};
 use super::{Group, PendingCommit, PskStore, Status, encode_context, encode_extensions, extensions_of, leaf_check};
 use crate::codec::{Decode, Encode, List};
 use crate::commit::{Commit, ProposalOrRef};
+use crate::credential::CredentialValidator;
 use crate::crypto::{CipherSuite, Secret, ct_eq};
 use crate::error::{Error, Result};
 use crate::extension::{self, ExternalSender};
@@ -350,7 +350,13 @@ where
             None => self.extensions.clone(),
         };
         let new_exts_list = List::decode_exact(&new_exts)?;
-        let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &new_exts_list, &self.validator);
+        let check = leaf_check(
+            &self.group_id,
+            now,
+            self.config.max_lifetime,
+            &new_exts_list,
+            &self.validator,
+        );
 
         // The path: check, stage, and get the commit secret and new keys.
         let mut keys = self.keys.clone();

@@ -1,11 +1,11 @@
 //! Sending application messages (RFC 9420 §6.3, §15) and proposals
 //! (§12.1).
 
-use crate::credential::CredentialValidator;
 use super::persist::Outgoing;
 use super::proposals::{check_proposal, proposal_ref};
 use super::{Group, HandshakeFormat, extensions_of, leaf_check};
 use crate::codec::Decode;
+use crate::credential::CredentialValidator;
 use crate::crypto::{CipherSuite, CryptoRng, HashOutput};
 use crate::error::{Error, Result};
 use crate::framing::{

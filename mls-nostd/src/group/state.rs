@@ -2,9 +2,9 @@
 //! (RFC 9420 §12.4.3.1, §12.4.3.2), and the first epoch of a group the
 //! member created (§11) or joined (§12.4.3).
 
-use crate::credential::CredentialValidator;
 use super::{Group, PastEpoch, Status, encode_extensions, leaf_check};
 use crate::codec::Decode;
+use crate::credential::CredentialValidator;
 use crate::crypto::{Bytes, CipherSuite, HashOutput, HpkePrivateKey, Secret, SignaturePrivateKey, ct_eq};
 use crate::error::{Error, Result};
 use crate::extension::{Extensions, extension_type, find};
@@ -58,7 +58,13 @@ where
                 reason: "no ratchet tree",
             })?;
         self.tree.import(&NodeList::decode_exact(tree_bytes)?)?;
-        let check = leaf_check(gc.group_id, now, self.config.max_lifetime, &gc.extensions, &self.validator);
+        let check = leaf_check(
+            gc.group_id,
+            now,
+            self.config.max_lifetime,
+            &gc.extensions,
+            &self.validator,
+        );
         self.tree.validate(&self.suite, &check)?;
         if !ct_eq(&self.tree.tree_hash(&self.suite), gc.tree_hash) {
             return Err(Error::InvalidTree {

@@ -1,12 +1,12 @@
 //! Welcome messages (RFC 9420 §12.4.3.1): writing one for the members a
 //! commit adds, and joining a group from one.
 
-use crate::credential::CredentialValidator;
 use super::epoch::psk_secret;
 use super::proposals::MAX_PSKS;
 use super::state::FirstEpoch;
 use super::{Group, PskStore, encode_context};
 use crate::codec::{Decode, Encode, Writer, varint_len};
+use crate::credential::CredentialValidator;
 use crate::crypto::labels::{decrypt_with_label, encrypt_context_len, encrypt_with_label, sign_with_label};
 use crate::crypto::{AEAD_TAG_LEN, CipherSuite, CryptoRng, HashOutput, Secret, ct_eq};
 use crate::error::{Error, Result};

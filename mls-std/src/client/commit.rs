@@ -204,6 +204,7 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
     pub fn discard_pending_commit(&self, group_id: &[u8]) -> Result<()> {
         self.with_group(group_id, |entry, _| {
             entry.staged.take().ok_or(ClientError::NoPendingCommit)?;
+            entry.group.discard_pending_commit();
             self.persist(group_id, entry, Batch::new())?;
             Ok(())
         })
@@ -218,14 +219,18 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
         })
     }
 
-    /// Would drop the proposals received this epoch; the core offers no way
-    /// to clear its proposal store yet, so this fails with
-    /// [`ClientError::Unsupported`] and changes nothing.
+    /// Drops the proposals received or sent this epoch (mls-go's
+    /// `CancelPendingProposals`), and a staged commit that covered them.
+    /// Local only: other members keep theirs, and a later commit that
+    /// covers one of them by reference cannot be processed here.
     pub fn cancel_pending_proposals(&self, group_id: &[u8]) -> Result<()> {
-        self.with_group(group_id, |_, _| {
-            Err(ClientError::Unsupported {
-                what: "clearing the proposal store (Group::clear_proposals)",
-            })
+        self.with_group(group_id, |entry, _| {
+            entry.group.clear_proposals();
+            if entry.staged.take().is_some() {
+                entry.group.discard_pending_commit();
+            }
+            self.persist(group_id, entry, Batch::new())?;
+            Ok(())
         })
     }
 }

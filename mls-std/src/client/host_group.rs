@@ -1,29 +1,41 @@
-//! The one place that names the core's group type and its capacities.
-//!
-//! Everything else in the client goes through [`HostGroup`] and
-//! [`new_group`], so that when the core's fixed arrays give way to memory
-//! that grows with the group, only this file changes.
+//! The one place that names the core's group type as the client uses it.
 
-use mls_nostd::credential::CredentialValidator;
+use crate::memory::Growable;
+use mls_nostd::credential::{Credential, CredentialUse, CredentialValidator};
 use mls_nostd::crypto::CipherSuite;
 use mls_nostd::group::{Group, GroupConfig};
 use std::sync::Arc;
 
-/// The core group as the client uses it: up to 256 members, 1 KiB per
-/// encoded LeafNode, 32 out-of-order keys, 2 past epochs, 16 KiB of
-/// proposals.
-pub(crate) type HostGroup<S> = Group<S, 256, 1024, 32, 2, 16384>;
+/// The core group as the client uses it: memory that grows with the group
+/// (no bound on members, LeafNode sizes or proposals), 32 out-of-order
+/// keys, 2 past epochs, and the client's credential validator.
+pub(crate) type HostGroup<S> = Group<S, Growable, 32, 2, SharedValidator>;
 
-/// An empty group on the heap.
-///
-/// `validator` is the application's credential check; the core does not take
-/// it yet (its hook is being wired into the group), so it is held here only
-/// to be passed in once it does.
+/// The application's credential validator, shared by every group of a
+/// client.
+#[derive(Clone)]
+pub(crate) struct SharedValidator(pub Arc<dyn CredentialValidator + Send + Sync>);
+
+impl CredentialValidator for SharedValidator {
+    fn validate(
+        &self,
+        credential: &Credential<'_>,
+        signature_key: &[u8],
+        usage: CredentialUse,
+    ) -> Result<(), &'static str> {
+        self.0.validate(credential, signature_key, usage)
+    }
+
+    fn validate_successor(&self, old: &Credential<'_>, new: &Credential<'_>) -> Result<(), &'static str> {
+        self.0.validate_successor(old, new)
+    }
+}
+
+/// An empty group on the heap (a few kilobytes whatever its future size).
 pub(crate) fn new_group<S: CipherSuite>(
     suite: S,
     config: GroupConfig,
     validator: &Arc<dyn CredentialValidator + Send + Sync>,
 ) -> Box<HostGroup<S>> {
-    let _ = validator;
-    Box::new(Group::new(suite, config))
+    Box::new(Group::new_in(suite, config, SharedValidator(validator.clone())))
 }
