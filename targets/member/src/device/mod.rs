@@ -17,7 +17,7 @@ pub use run::run;
 use crate::sizes;
 
 /// The member's group type.
-pub type DeviceGroup = mls_nostd::group::Group<
+pub type DeviceGroup = mls_nostd::group::FixedGroup<
     mls_nostd::crypto::Curve25519Aes128,
     { sizes::MEMBERS },
     { sizes::LEAF_BYTES },

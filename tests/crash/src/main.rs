@@ -1,0 +1,2 @@
+//! Placeholder: the crash-test child process (being written).
+fn main() {}
