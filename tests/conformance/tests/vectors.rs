@@ -10,6 +10,10 @@ fn check_file(name: &str, suites: &[u16]) {
         .find(|(n, _)| *n == name)
         .and_then(|(_, c)| *c)
         .unwrap_or_else(|| panic!("{name} has no checker"));
+    check_with(name, checker, suites)
+}
+
+fn check_with(name: &str, checker: fn(&serde_json::Value) -> mls_conformance::Outcome, suites: &[u16]) {
     let path = default_vectors_dir().join(name);
     let rep = run_file(&path, checker).unwrap_or_else(|e| panic!("{e}"));
     assert!(rep.failures.is_empty(), "{name}: {:#?}", rep.failures);
@@ -52,4 +56,43 @@ vector_tests! {
     passive_client_welcome => "passive-client-welcome.json",
     passive_client_handling_commit => "passive-client-handling-commit.json",
     passive_client_random => "passive-client-random.json" [1],
+}
+
+/// The passive-client cases again in `mls-std`'s growable memory, and
+/// with the state moved between fixed and growable memory after the join
+/// (save in one, restore in the other): one protocol code path, any memory.
+mod growable {
+    use super::check_with;
+    use mls_conformance::files::passive_client::check_in;
+    use mls_nostd::memory::Fixed;
+    use mls_std::memory::Growable;
+
+    type F = Fixed<256, 1024, 32768>;
+
+    const FILES: [(&str, &[u16]); 3] = [
+        ("passive-client-welcome.json", &[1, 2, 3]),
+        ("passive-client-handling-commit.json", &[1, 2, 3]),
+        ("passive-client-random.json", &[1]),
+    ];
+
+    #[test]
+    fn passive_clients_in_growable_memory() {
+        for (file, suites) in FILES {
+            check_with(file, check_in::<Growable, Growable>, suites);
+        }
+    }
+
+    #[test]
+    fn passive_clients_moved_from_fixed_to_growable() {
+        for (file, suites) in FILES {
+            check_with(file, check_in::<F, Growable>, suites);
+        }
+    }
+
+    #[test]
+    fn passive_clients_moved_from_growable_to_fixed() {
+        for (file, suites) in FILES {
+            check_with(file, check_in::<Growable, F>, suites);
+        }
+    }
 }

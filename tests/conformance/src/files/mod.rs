@@ -9,7 +9,7 @@ mod deserialization;
 mod key_schedule;
 mod message_protection;
 mod messages;
-mod passive_client;
+pub mod passive_client;
 mod psk_secret;
 mod secret_tree;
 mod transcript_hashes;
