@@ -264,7 +264,7 @@ where
     /// # Examples
     ///
     /// Bob joins from a Welcome that carries the tree (the default,
-    /// [`CommitOptions::ratchet_tree_in_welcome`]):
+    /// [`CommitOptions::ratchet_tree_in_welcome`](super::CommitOptions::ratchet_tree_in_welcome)):
     ///
     /// ```
     /// # use chacha20::ChaCha20Rng;
