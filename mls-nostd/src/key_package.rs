@@ -126,6 +126,60 @@ pub(crate) fn fresh_hpke_key<S: CipherSuite, R: crate::crypto::CryptoRng>(
 /// into `out` as an `MLSMessage`. Returns its length and the private keys.
 /// On [`Error::BufferTooSmall`] the size is exact for EdDSA suites and an
 /// upper bound for ECDSA, whose signatures vary in length.
+///
+/// # Example
+///
+/// A client with a Basic credential publishes a KeyPackage valid for 90
+/// days, and keeps its private keys to join or create a group later:
+///
+/// ```
+/// use chacha20::ChaCha20Rng;
+/// use mls_nostd::codec::List;
+/// use mls_nostd::credential::{Credential, credential_type};
+/// use mls_nostd::crypto::{CipherSuite, Curve25519Aes128};
+/// use mls_nostd::key_package::{self, KeyPackage, LeafTemplate};
+/// use mls_nostd::tree::{Capabilities, Lifetime};
+/// use mls_nostd::{Error, MLS10};
+/// use rand_core::SeedableRng;
+///
+/// const SUITE: Curve25519Aes128 = Curve25519Aes128;
+/// // A fixed seed for a reproducible example; see the crate docs for a real RNG.
+/// let mut rng = ChaCha20Rng::from_seed([1; 32]);
+/// let (signature_key, _public) = SUITE.signature_key_pair(&mut rng);
+///
+/// let template = LeafTemplate {
+///     credential: Credential::Basic { identity: b"alice" },
+///     capabilities: Capabilities {
+///         versions: List::from_slice(&[MLS10]),
+///         cipher_suites: List::from_slice(&[Curve25519Aes128::ID]),
+///         extensions: List::empty(),
+///         proposals: List::empty(),
+///         credentials: List::from_slice(&[credential_type::BASIC]),
+///     },
+///     extensions: List::empty(),
+/// };
+/// let now = 1_767_225_600; // seconds since the Unix epoch
+/// let lifetime = Lifetime { not_before: now, not_after: now + 90 * 24 * 3600 };
+///
+/// // Too small a buffer says how much is needed: grow it and retry.
+/// let mut out = vec![0u8; 64];
+/// let sk = signature_key.as_slice();
+/// let (len, keys) = match key_package::generate(&SUITE, &mut rng, sk, &template, lifetime, List::empty(), &mut out) {
+///     Err(Error::BufferTooSmall { needed }) => {
+///         out.resize(needed, 0);
+///         key_package::generate(&SUITE, &mut rng, sk, &template, lifetime, List::empty(), &mut out)?
+///     }
+///     result => result?,
+/// };
+/// out.truncate(len);
+///
+/// // `out` is an `MLSMessage(KeyPackage)` to publish; `keys` stay private.
+/// let kp = KeyPackage::decode_message(&out)?;
+/// kp.verify(&SUITE)?;
+/// assert_eq!(kp.leaf_node.credential, Credential::Basic { identity: b"alice" });
+/// # let _ = keys;
+/// # Ok::<(), Error>(())
+/// ```
 pub fn generate<S: CipherSuite, R: crate::crypto::CryptoRng>(
     suite: &S,
     rng: &mut R,

@@ -5,6 +5,90 @@
 //! `rand_core` RNG passed per call, and time is a parameter. See
 //! `ARCHITECTURE.md` in the repository for the design.
 //!
+//! # Quick start
+//!
+//! One member's life, each step with a runnable example:
+//!
+//! 1. A signature key pair ([`CipherSuite::signature_key_pair`]) and a
+//!    KeyPackage with its private keys ([`key_package::generate`]).
+//! 2. A one-member group: [`Group::create_from_key_package`] (or
+//!    [`Group::create`]) on an empty group from [`Group::new`] (fixed
+//!    arrays, `const`; a firmware's group is a `static`) or
+//!    [`Group::new_in`] (any [`Memory`](memory::Memory)).
+//! 3. Adding members: [`Group::commit`] with
+//!    [`Proposal::Add`](proposal::Proposal::Add) writes the commit and the
+//!    Welcome; the committer applies the commit when it comes back through
+//!    [`Group::process`], and the new member joins with [`Group::join`]
+//!    (the tree in the Welcome or out of band).
+//! 4. Messages: [`Group::send`] encrypts; [`Group::process`] handles
+//!    whatever arrives and says what it was ([`Event`](group::Event)).
+//! 5. Persist, then transmit: bytes a call produces come sealed in an
+//!    [`Outgoing`](group::Outgoing), released by the
+//!    [`Saved`](group::Saved) proof of a later [`Group::save`]
+//!    ([`Outgoing::release`](group::Outgoing::release)); after a reset,
+//!    [`Group::restore`].
+//!
+//! Every buffer is the caller's. One too small fails with
+//! [`Error::BufferTooSmall`]` { needed }`, the whole need (exact, or an
+//! upper bound where an ECDSA signature's length is not known in advance),
+//! and changes nothing: grow the buffer to `needed` and call again.
+//! [`Group::saved_len`] sizes a save; [`Group::join`] needs scratch of
+//! twice the Welcome, [`Group::process`] a buffer as long as the message.
+//! The `mls-demo` crate in the repository (`cargo run -p mls-demo`) runs a
+//! whole group's life.
+//!
+//! # Randomness
+//!
+//! The core has no RNG of its own: every call that needs randomness takes
+//! a `rand_core` [`CryptoRng`](crypto::CryptoRng) as `&mut`. On a host,
+//! take it from the operating system with the `getrandom` crate (feature
+//! `sys_rng`): its `SysRng` directly, or a ChaCha20 generator seeded from
+//! it. On a microcontroller, implement the same trait over the hardware
+//! TRNG (or seed a ChaCha20 generator from it). Never use a fixed seed
+//! outside tests, and never restart a generator from a seed it has
+//! already used (after a reset, seed it afresh).
+//!
+//! ```
+//! use chacha20::ChaCha20Rng;
+//! use mls_nostd::crypto::{CipherSuite, Curve25519Aes128};
+//! use rand_core::{SeedableRng, UnwrapErr};
+//!
+//! // The OS RNG itself; `UnwrapErr` panics if the OS has no randomness.
+//! let mut os = UnwrapErr(getrandom::SysRng);
+//! let (_signature_key, _public) = Curve25519Aes128.signature_key_pair(&mut os);
+//!
+//! // Or a ChaCha20 generator, seeded once from the OS.
+//! let mut rng = ChaCha20Rng::try_from_rng(&mut getrandom::SysRng).expect("OS randomness");
+//! let (_signature_key, _public) = Curve25519Aes128.signature_key_pair(&mut rng);
+//! ```
+//!
+//! # Memory
+//!
+//! What grows with the group (tree, secret tree, stored proposals) lives
+//! in storage chosen by a [`Memory`](memory::Memory) type. [`Fixed`]
+//! gives arrays bounded at compile time, for firmware:
+//! [`FixedGroup`](group::FixedGroup) is a group in them, whose size is
+//! known at link time and which refuses to outgrow it with
+//! [`Error::CapacityExceeded`] before anything changes. On a host, the
+//! `mls-std` crate's `mls_std::memory::Growable` keeps the same state in
+//! vectors sized by the group as it is; see [`memory`].
+//!
+//! [`CipherSuite::signature_key_pair`]: crypto::CipherSuite::signature_key_pair
+//! [`Group::create_from_key_package`]: group::Group::create_from_key_package
+//! [`Group::create`]: group::Group::create
+//! [`Group::new`]: group::Group::new
+//! [`Group::new_in`]: group::Group::new_in
+//! [`Group::commit`]: group::Group::commit
+//! [`Group::process`]: group::Group::process
+//! [`Group::join`]: group::Group::join
+//! [`Group::send`]: group::Group::send
+//! [`Group::save`]: group::Group::save
+//! [`Group::saved_len`]: group::Group::saved_len
+//! [`Group::restore`]: group::Group::restore
+//! [`Fixed`]: memory::Fixed
+//!
+//! # Modules
+//!
 //! Modules follow the RFC's concepts:
 //!
 //! - [`codec`]: the TLS presentation language (§2.1).

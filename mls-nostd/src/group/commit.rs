@@ -81,6 +81,76 @@ where
     /// [`Group::process`], which then applies it; a second call replaces
     /// the pending commit. The bytes are released once the state is saved
     /// (see [`Outgoing`]).
+    ///
+    /// # Example
+    ///
+    /// Alice adds Bob from his KeyPackage. The commit goes to the group, the
+    /// Welcome to Bob; Alice moves to the new epoch when the Delivery Service
+    /// echoes her commit back. `work` is sized by asking with an empty buffer:
+    /// [`Error::BufferTooSmall`] gives the whole need and changes nothing.
+    ///
+    /// ```
+    /// # use chacha20::ChaCha20Rng;
+    /// # use mls_nostd::codec::List;
+    /// # use mls_nostd::credential::{Credential, credential_type};
+    /// # use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, SignaturePrivateKey};
+    /// # use mls_nostd::group::{CommitOptions, Event, FixedGroup, Group, GroupConfig};
+    /// # use mls_nostd::key_package::{self, KeyPackage, KeyPackageKeys, LeafTemplate};
+    /// # use mls_nostd::proposal::Proposal;
+    /// # use mls_nostd::tree::{Capabilities, Lifetime, Now};
+    /// # use mls_nostd::Error;
+    /// # use rand_core::SeedableRng;
+    /// # const SUITE: Curve25519Aes128 = Curve25519Aes128;
+    /// # type MyGroup = FixedGroup<Curve25519Aes128, 8, 512>;
+    /// # // A client: its signature key, a KeyPackage and the KeyPackage's private keys.
+    /// # fn client(name: &'static [u8], rng: &mut ChaCha20Rng) -> (SignaturePrivateKey, Vec<u8>, KeyPackageKeys) {
+    /// #     let (sk, _) = SUITE.signature_key_pair(rng);
+    /// #     let capabilities = Capabilities {
+    /// #         versions: List::from_slice(&[mls_nostd::MLS10]),
+    /// #         cipher_suites: List::from_slice(&[Curve25519Aes128::ID]),
+    /// #         extensions: List::empty(),
+    /// #         proposals: List::empty(),
+    /// #         credentials: List::from_slice(&[credential_type::BASIC]),
+    /// #     };
+    /// #     let credential = Credential::Basic { identity: name };
+    /// #     let template = LeafTemplate { credential, capabilities, extensions: List::empty() };
+    /// #     let lifetime = Lifetime { not_before: 0, not_after: u64::MAX };
+    /// #     let mut kp = vec![0u8; 1024];
+    /// #     let (len, keys) = key_package::generate(&SUITE, rng, sk.as_slice(), &template, lifetime, List::empty(), &mut kp)
+    /// #         .unwrap();
+    /// #     kp.truncate(len);
+    /// #     (sk, kp, keys)
+    /// # }
+    /// # let mut rng = ChaCha20Rng::from_seed([7; 32]);
+    /// # let now = Now::UnixSeconds(1_767_225_600);
+    /// # let (alice_sk, alice_kp, alice_keys) = client(b"alice", &mut rng);
+    /// # let mut alice = Box::new(MyGroup::new(SUITE, GroupConfig::new()));
+    /// # alice.create_from_key_package(b"group", &alice_kp, &alice_keys, alice_sk.as_slice(), List::empty(), &mut rng)?;
+    /// # let (bob_sk, bob_kp, bob_keys) = client(b"bob", &mut rng);
+    /// let add = [Proposal::Add { key_package: KeyPackage::decode_message(&bob_kp)? }];
+    /// let options = CommitOptions { proposals: &add, ..CommitOptions::default() };
+    /// let needed = match alice.commit(&options, &(), now, &mut rng, &mut []) {
+    ///     Err(Error::BufferTooSmall { needed }) => needed,
+    ///     other => panic!("{other:?}"),
+    /// };
+    /// let mut work = vec![0u8; needed];
+    /// let outgoing = alice.commit(&options, &(), now, &mut rng, &mut work)?;
+    ///
+    /// // Persist, then transmit.
+    /// let mut flash = vec![0u8; alice.saved_len()];
+    /// let saved = alice.save(&mut flash)?;
+    /// let out = outgoing.release(&saved)?;
+    /// let welcome = out.welcome.expect("the commit adds a member");
+    /// // ... send `out.commit` to the group and `welcome` to Bob ...
+    ///
+    /// // The Delivery Service echoes the commit: Alice applies it.
+    /// let mut buf = vec![0u8; out.commit.len()];
+    /// let event = alice.process(out.commit, &(), now, &mut buf)?;
+    /// assert!(matches!(event, Event::Commit { epoch: 1, own: true, .. }));
+    /// assert_eq!(alice.members().count(), 2);
+    /// # let _ = welcome;
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn commit<'w, R: CryptoRng>(
         &mut self,
         options: &CommitOptions<'_>,

@@ -21,6 +21,60 @@ where
     /// creator's leaf taken from its own `key_package` (an `MLSMessage` or
     /// a bare KeyPackage) whose private keys are `keys` and
     /// `signature_key`.
+    ///
+    /// # Example
+    ///
+    /// Alice creates a group from her own KeyPackage
+    /// ([`key_package::generate`](crate::key_package::generate)):
+    ///
+    /// ```
+    /// # use chacha20::ChaCha20Rng;
+    /// # use mls_nostd::codec::List;
+    /// # use mls_nostd::credential::{Credential, credential_type};
+    /// # use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, SignaturePrivateKey};
+    /// # use mls_nostd::group::{CommitOptions, Event, FixedGroup, Group, GroupConfig};
+    /// # use mls_nostd::key_package::{self, KeyPackage, KeyPackageKeys, LeafTemplate};
+    /// # use mls_nostd::proposal::Proposal;
+    /// # use mls_nostd::tree::{Capabilities, Lifetime, Now};
+    /// # use mls_nostd::Error;
+    /// # use rand_core::SeedableRng;
+    /// # const SUITE: Curve25519Aes128 = Curve25519Aes128;
+    /// # type MyGroup = FixedGroup<Curve25519Aes128, 8, 512>;
+    /// # // A client: its signature key, a KeyPackage and the KeyPackage's private keys.
+    /// # fn client(name: &'static [u8], rng: &mut ChaCha20Rng) -> (SignaturePrivateKey, Vec<u8>, KeyPackageKeys) {
+    /// #     let (sk, _) = SUITE.signature_key_pair(rng);
+    /// #     let capabilities = Capabilities {
+    /// #         versions: List::from_slice(&[mls_nostd::MLS10]),
+    /// #         cipher_suites: List::from_slice(&[Curve25519Aes128::ID]),
+    /// #         extensions: List::empty(),
+    /// #         proposals: List::empty(),
+    /// #         credentials: List::from_slice(&[credential_type::BASIC]),
+    /// #     };
+    /// #     let credential = Credential::Basic { identity: name };
+    /// #     let template = LeafTemplate { credential, capabilities, extensions: List::empty() };
+    /// #     let lifetime = Lifetime { not_before: 0, not_after: u64::MAX };
+    /// #     let mut kp = vec![0u8; 1024];
+    /// #     let (len, keys) = key_package::generate(&SUITE, rng, sk.as_slice(), &template, lifetime, List::empty(), &mut kp)
+    /// #         .unwrap();
+    /// #     kp.truncate(len);
+    /// #     (sk, kp, keys)
+    /// # }
+    /// # let mut rng = ChaCha20Rng::from_seed([7; 32]);
+    /// # let now = Now::UnixSeconds(1_767_225_600);
+    /// # let (alice_sk, alice_kp, alice_keys) = client(b"alice", &mut rng);
+    /// let mut alice = Box::new(MyGroup::new(SUITE, GroupConfig::new()));
+    /// alice.create_from_key_package(
+    ///     b"group id",
+    ///     &alice_kp,             // her KeyPackage, an MLSMessage
+    ///     &alice_keys,           // its private keys
+    ///     alice_sk.as_slice(),   // her signature private key
+    ///     List::empty(),         // no GroupContext extensions
+    ///     &mut rng,
+    /// )?;
+    /// assert_eq!(alice.epoch(), 0);
+    /// assert_eq!(alice.members().count(), 1);
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn create_from_key_package<R: CryptoRng>(
         &mut self,
         group_id: &[u8],

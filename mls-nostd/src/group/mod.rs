@@ -321,6 +321,36 @@ where
     /// `.bss` and costs no flash (any other configuration puts the whole
     /// group in `.data`, whose image is stored in flash); set the real one
     /// at boot with [`Group::set_config`].
+    ///
+    /// # Example
+    ///
+    /// A firmware's group, one `static` built at compile time, configured at
+    /// boot and used through functions that take `&mut`. A host test uses
+    /// `std::sync::Mutex` here; on a microcontroller the same pattern works with
+    /// a `critical_section::Mutex<RefCell<_>>`, or with the `&'static mut` a
+    /// crate such as `static_cell` hands out once at boot.
+    ///
+    /// ```
+    /// use mls_nostd::crypto::Curve25519Aes128;
+    /// use mls_nostd::group::{FixedGroup, Group, GroupConfig, Status};
+    /// use std::sync::Mutex;
+    ///
+    /// /// At most 16 members, LeafNodes of at most 512 bytes.
+    /// type DeviceGroup = FixedGroup<Curve25519Aes128, 16, 512>;
+    ///
+    /// /// All zeros: in `.bss`, no flash image, never on the stack.
+    /// static GROUP: Mutex<DeviceGroup> = Mutex::new(Group::new(Curve25519Aes128, GroupConfig::ZERO));
+    ///
+    /// /// The real configuration; then restore from flash, create or join.
+    /// fn boot(group: &mut DeviceGroup) {
+    ///     group.set_config(GroupConfig::new());
+    /// }
+    ///
+    /// let mut group = GROUP.lock().unwrap();
+    /// boot(&mut group);
+    /// assert_eq!(group.status(), Status::Empty);
+    /// assert_eq!(*group.config(), GroupConfig::new());
+    /// ```
     pub const fn new(suite: S, config: GroupConfig) -> Self {
         Group {
             suite,

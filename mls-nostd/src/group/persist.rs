@@ -19,6 +19,73 @@ use crate::treekem::PathKeys;
 
 /// Bytes to send, released by [`Outgoing::release`] once the state that
 /// produced them is saved.
+///
+/// # Example
+///
+/// Persist, then transmit: a save made before the bytes were produced does
+/// not release them; one made after does.
+///
+/// ```
+/// # use chacha20::ChaCha20Rng;
+/// # use mls_nostd::codec::List;
+/// # use mls_nostd::credential::{Credential, credential_type};
+/// # use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, SignaturePrivateKey};
+/// # use mls_nostd::group::{CommitOptions, Event, FixedGroup, Group, GroupConfig};
+/// # use mls_nostd::key_package::{self, KeyPackage, KeyPackageKeys, LeafTemplate};
+/// # use mls_nostd::proposal::Proposal;
+/// # use mls_nostd::tree::{Capabilities, Lifetime, Now};
+/// # use mls_nostd::Error;
+/// # use rand_core::SeedableRng;
+/// # const SUITE: Curve25519Aes128 = Curve25519Aes128;
+/// # type MyGroup = FixedGroup<Curve25519Aes128, 8, 512>;
+/// # // A client: its signature key, a KeyPackage and the KeyPackage's private keys.
+/// # fn client(name: &'static [u8], rng: &mut ChaCha20Rng) -> (SignaturePrivateKey, Vec<u8>, KeyPackageKeys) {
+/// #     let (sk, _) = SUITE.signature_key_pair(rng);
+/// #     let capabilities = Capabilities {
+/// #         versions: List::from_slice(&[mls_nostd::MLS10]),
+/// #         cipher_suites: List::from_slice(&[Curve25519Aes128::ID]),
+/// #         extensions: List::empty(),
+/// #         proposals: List::empty(),
+/// #         credentials: List::from_slice(&[credential_type::BASIC]),
+/// #     };
+/// #     let credential = Credential::Basic { identity: name };
+/// #     let template = LeafTemplate { credential, capabilities, extensions: List::empty() };
+/// #     let lifetime = Lifetime { not_before: 0, not_after: u64::MAX };
+/// #     let mut kp = vec![0u8; 1024];
+/// #     let (len, keys) = key_package::generate(&SUITE, rng, sk.as_slice(), &template, lifetime, List::empty(), &mut kp)
+/// #         .unwrap();
+/// #     kp.truncate(len);
+/// #     (sk, kp, keys)
+/// # }
+/// # let mut rng = ChaCha20Rng::from_seed([7; 32]);
+/// # let now = Now::UnixSeconds(1_767_225_600);
+/// # let (alice_sk, alice_kp, alice_keys) = client(b"alice", &mut rng);
+/// # let mut alice = Box::new(MyGroup::new(SUITE, GroupConfig::new()));
+/// # alice.create_from_key_package(b"group", &alice_kp, &alice_keys, alice_sk.as_slice(), List::empty(), &mut rng)?;
+/// # let (bob_sk, bob_kp, bob_keys) = client(b"bob", &mut rng);
+/// # let add = [Proposal::Add { key_package: KeyPackage::decode_message(&bob_kp)? }];
+/// # let options = CommitOptions { proposals: &add, ratchet_tree_in_welcome: true, ..CommitOptions::default() };
+/// # let mut work = vec![0u8; 8192];
+/// # let out = alice.commit(&options, &(), now, &mut rng, &mut work)?.release_unsaved();
+/// # let mut buf = vec![0u8; out.commit.len()];
+/// # alice.process(out.commit, &(), now, &mut buf)?;
+/// # let welcome = out.welcome.unwrap();
+/// # let mut scratch = vec![0u8; 2 * welcome.len()];
+/// # let mut bob = Box::new(MyGroup::new(SUITE, GroupConfig::new()));
+/// # bob.join(welcome, &bob_kp, &bob_keys, bob_sk.as_slice(), None, &(), now, &mut scratch)?;
+/// # let mut out = vec![0u8; 1024];
+/// let mut flash = vec![0u8; alice.saved_len()];
+/// let before = alice.save(&mut flash)?;
+/// let outgoing = alice.send(b"hello", b"", &mut rng, &mut out)?;
+/// assert_eq!(outgoing.check(&before), Err(Error::NotSaved));
+///
+/// flash.resize(alice.saved_len(), 0);
+/// let after = alice.save(&mut flash)?;
+/// let message = outgoing.release(&after)?;
+/// // ... now transmit `message` ...
+/// # let _ = message;
+/// # Ok::<(), Error>(())
+/// ```
 #[must_use = "the bytes are released only after the state is saved"]
 #[derive(Debug)]
 pub struct Outgoing<T> {
@@ -181,6 +248,71 @@ where
 
     /// Saves the whole state into `out`; returns the proof that releases
     /// bytes produced up to now (see [`Outgoing`]).
+    ///
+    /// # Example
+    ///
+    /// Alice saves her group, a reset loses RAM, and a fresh group restored
+    /// from the saved bytes goes on where she left off:
+    ///
+    /// ```
+    /// # use chacha20::ChaCha20Rng;
+    /// # use mls_nostd::codec::List;
+    /// # use mls_nostd::credential::{Credential, credential_type};
+    /// # use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, SignaturePrivateKey};
+    /// # use mls_nostd::group::{CommitOptions, Event, FixedGroup, Group, GroupConfig};
+    /// # use mls_nostd::key_package::{self, KeyPackage, KeyPackageKeys, LeafTemplate};
+    /// # use mls_nostd::proposal::Proposal;
+    /// # use mls_nostd::tree::{Capabilities, Lifetime, Now};
+    /// # use mls_nostd::Error;
+    /// # use rand_core::SeedableRng;
+    /// # const SUITE: Curve25519Aes128 = Curve25519Aes128;
+    /// # type MyGroup = FixedGroup<Curve25519Aes128, 8, 512>;
+    /// # // A client: its signature key, a KeyPackage and the KeyPackage's private keys.
+    /// # fn client(name: &'static [u8], rng: &mut ChaCha20Rng) -> (SignaturePrivateKey, Vec<u8>, KeyPackageKeys) {
+    /// #     let (sk, _) = SUITE.signature_key_pair(rng);
+    /// #     let capabilities = Capabilities {
+    /// #         versions: List::from_slice(&[mls_nostd::MLS10]),
+    /// #         cipher_suites: List::from_slice(&[Curve25519Aes128::ID]),
+    /// #         extensions: List::empty(),
+    /// #         proposals: List::empty(),
+    /// #         credentials: List::from_slice(&[credential_type::BASIC]),
+    /// #     };
+    /// #     let credential = Credential::Basic { identity: name };
+    /// #     let template = LeafTemplate { credential, capabilities, extensions: List::empty() };
+    /// #     let lifetime = Lifetime { not_before: 0, not_after: u64::MAX };
+    /// #     let mut kp = vec![0u8; 1024];
+    /// #     let (len, keys) = key_package::generate(&SUITE, rng, sk.as_slice(), &template, lifetime, List::empty(), &mut kp)
+    /// #         .unwrap();
+    /// #     kp.truncate(len);
+    /// #     (sk, kp, keys)
+    /// # }
+    /// # let mut rng = ChaCha20Rng::from_seed([7; 32]);
+    /// # let now = Now::UnixSeconds(1_767_225_600);
+    /// # let (alice_sk, alice_kp, alice_keys) = client(b"alice", &mut rng);
+    /// # let mut alice = Box::new(MyGroup::new(SUITE, GroupConfig::new()));
+    /// # alice.create_from_key_package(b"group", &alice_kp, &alice_keys, alice_sk.as_slice(), List::empty(), &mut rng)?;
+    /// # let (bob_sk, bob_kp, bob_keys) = client(b"bob", &mut rng);
+    /// # let add = [Proposal::Add { key_package: KeyPackage::decode_message(&bob_kp)? }];
+    /// # let options = CommitOptions { proposals: &add, ratchet_tree_in_welcome: true, ..CommitOptions::default() };
+    /// # let mut work = vec![0u8; 8192];
+    /// # let out = alice.commit(&options, &(), now, &mut rng, &mut work)?.release_unsaved();
+    /// # let mut buf = vec![0u8; out.commit.len()];
+    /// # alice.process(out.commit, &(), now, &mut buf)?;
+    /// # let welcome = out.welcome.unwrap();
+    /// # let mut scratch = vec![0u8; 2 * welcome.len()];
+    /// # let mut bob = Box::new(MyGroup::new(SUITE, GroupConfig::new()));
+    /// # bob.join(welcome, &bob_kp, &bob_keys, bob_sk.as_slice(), None, &(), now, &mut scratch)?;
+    /// let mut flash = vec![0u8; alice.saved_len()];
+    /// let saved = alice.save(&mut flash)?;
+    /// assert_eq!(saved.len(), flash.len());
+    ///
+    /// // After the reset: an empty group of the same type, then the saved state.
+    /// let mut alice = Box::new(MyGroup::new(SUITE, GroupConfig::new()));
+    /// alice.restore(&flash)?;
+    /// assert_eq!((alice.epoch(), alice.members().count()), (1, 2));
+    /// assert_eq!(alice.epoch_authenticator(), bob.epoch_authenticator());
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn save(&self, out: &mut [u8]) -> Result<Saved> {
         let mut w = Writer::new(out);
         self.write_state(&mut w);
@@ -195,6 +327,7 @@ where
     /// Restores a state saved by [`Group::save`] with the same capacities
     /// and suite. The configuration is this group's. On error the group is
     /// left empty.
+    /// See [`Group::save`] for an example.
     pub fn restore(&mut self, saved: &[u8]) -> Result<()> {
         let r = self.read_state(&mut Reader::new(saved));
         if r.is_err() {

@@ -78,6 +78,85 @@ where
 {
     /// Processes one received `MLSMessage`. `buf` holds decrypted content
     /// and must be at least as long as `message`. On error nothing changed.
+    ///
+    /// # Example
+    ///
+    /// Bob receives what Alice sent, in order: a commit that refreshes her keys,
+    /// then an application message in the new epoch. He saves after each, so
+    /// that a reset cannot make him accept a message twice.
+    ///
+    /// ```
+    /// # use chacha20::ChaCha20Rng;
+    /// # use mls_nostd::codec::List;
+    /// # use mls_nostd::credential::{Credential, credential_type};
+    /// # use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, SignaturePrivateKey};
+    /// # use mls_nostd::group::{CommitOptions, Event, FixedGroup, Group, GroupConfig};
+    /// # use mls_nostd::key_package::{self, KeyPackage, KeyPackageKeys, LeafTemplate};
+    /// # use mls_nostd::proposal::Proposal;
+    /// # use mls_nostd::tree::{Capabilities, Lifetime, Now};
+    /// # use mls_nostd::Error;
+    /// # use rand_core::SeedableRng;
+    /// # const SUITE: Curve25519Aes128 = Curve25519Aes128;
+    /// # type MyGroup = FixedGroup<Curve25519Aes128, 8, 512>;
+    /// # // A client: its signature key, a KeyPackage and the KeyPackage's private keys.
+    /// # fn client(name: &'static [u8], rng: &mut ChaCha20Rng) -> (SignaturePrivateKey, Vec<u8>, KeyPackageKeys) {
+    /// #     let (sk, _) = SUITE.signature_key_pair(rng);
+    /// #     let capabilities = Capabilities {
+    /// #         versions: List::from_slice(&[mls_nostd::MLS10]),
+    /// #         cipher_suites: List::from_slice(&[Curve25519Aes128::ID]),
+    /// #         extensions: List::empty(),
+    /// #         proposals: List::empty(),
+    /// #         credentials: List::from_slice(&[credential_type::BASIC]),
+    /// #     };
+    /// #     let credential = Credential::Basic { identity: name };
+    /// #     let template = LeafTemplate { credential, capabilities, extensions: List::empty() };
+    /// #     let lifetime = Lifetime { not_before: 0, not_after: u64::MAX };
+    /// #     let mut kp = vec![0u8; 1024];
+    /// #     let (len, keys) = key_package::generate(&SUITE, rng, sk.as_slice(), &template, lifetime, List::empty(), &mut kp)
+    /// #         .unwrap();
+    /// #     kp.truncate(len);
+    /// #     (sk, kp, keys)
+    /// # }
+    /// # let mut rng = ChaCha20Rng::from_seed([7; 32]);
+    /// # let now = Now::UnixSeconds(1_767_225_600);
+    /// # let (alice_sk, alice_kp, alice_keys) = client(b"alice", &mut rng);
+    /// # let mut alice = Box::new(MyGroup::new(SUITE, GroupConfig::new()));
+    /// # alice.create_from_key_package(b"group", &alice_kp, &alice_keys, alice_sk.as_slice(), List::empty(), &mut rng)?;
+    /// # let (bob_sk, bob_kp, bob_keys) = client(b"bob", &mut rng);
+    /// # let add = [Proposal::Add { key_package: KeyPackage::decode_message(&bob_kp)? }];
+    /// # let options = CommitOptions { proposals: &add, ratchet_tree_in_welcome: true, ..CommitOptions::default() };
+    /// # let mut work = vec![0u8; 8192];
+    /// # let out = alice.commit(&options, &(), now, &mut rng, &mut work)?.release_unsaved();
+    /// # let mut buf = vec![0u8; out.commit.len()];
+    /// # alice.process(out.commit, &(), now, &mut buf)?;
+    /// # let welcome = out.welcome.unwrap();
+    /// # let mut scratch = vec![0u8; 2 * welcome.len()];
+    /// # let mut bob = Box::new(MyGroup::new(SUITE, GroupConfig::new()));
+    /// # bob.join(welcome, &bob_kp, &bob_keys, bob_sk.as_slice(), None, &(), now, &mut scratch)?;
+    /// # let refresh = CommitOptions::default();
+    /// # let mut work = vec![0u8; 8192];
+    /// # let commit = alice.commit(&refresh, &(), now, &mut rng, &mut work)?.release_unsaved().commit.to_vec();
+    /// # let mut buf = vec![0u8; commit.len()];
+    /// # alice.process(&commit, &(), now, &mut buf)?;
+    /// # let mut out = vec![0u8; 1024];
+    /// # let message = alice.send(b"hello", b"", &mut rng, &mut out)?.release_unsaved().to_vec();
+    /// # let mut flash = Vec::new();
+    /// for received in [&commit, &message] {
+    ///     // Decrypted content goes in `buf`, as long as the message.
+    ///     let mut buf = vec![0u8; received.len()];
+    ///     match bob.process(received, &(), now, &mut buf)? {
+    ///         Event::Application { sender, epoch, data, authenticated_data: _ } => {
+    ///             assert_eq!((sender, epoch, data), (0, 2, &b"hello"[..]));
+    ///         }
+    ///         Event::Proposal { sender: _ } => { /* kept for the next commit */ }
+    ///         Event::Commit { sender: _, epoch, own: _ } => assert_eq!(epoch, 2),
+    ///         Event::Removed { sender: _ } => { /* the group is over for Bob */ }
+    ///     }
+    ///     flash.resize(bob.saved_len(), 0);
+    ///     bob.save(&mut flash)?;
+    /// }
+    /// # Ok::<(), Error>(())
+    /// ```
     pub fn process<'a>(
         &mut self,
         message: &'a [u8],

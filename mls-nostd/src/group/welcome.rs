@@ -260,6 +260,132 @@ where
     /// `ratchet_tree` (an encoded `ratchet_tree`) when given out of band;
     /// it is validated completely. `scratch` must hold twice the Welcome.
     /// Replaces whatever the group held; on error the group is left empty.
+    ///
+    /// # Examples
+    ///
+    /// Bob joins from a Welcome that carries the tree (the default,
+    /// [`CommitOptions::ratchet_tree_in_welcome`](super::CommitOptions::ratchet_tree_in_welcome)):
+    ///
+    /// ```
+    /// # use chacha20::ChaCha20Rng;
+    /// # use mls_nostd::codec::List;
+    /// # use mls_nostd::credential::{Credential, credential_type};
+    /// # use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, SignaturePrivateKey};
+    /// # use mls_nostd::group::{CommitOptions, Event, FixedGroup, Group, GroupConfig};
+    /// # use mls_nostd::key_package::{self, KeyPackage, KeyPackageKeys, LeafTemplate};
+    /// # use mls_nostd::proposal::Proposal;
+    /// # use mls_nostd::tree::{Capabilities, Lifetime, Now};
+    /// # use mls_nostd::Error;
+    /// # use rand_core::SeedableRng;
+    /// # const SUITE: Curve25519Aes128 = Curve25519Aes128;
+    /// # type MyGroup = FixedGroup<Curve25519Aes128, 8, 512>;
+    /// # // A client: its signature key, a KeyPackage and the KeyPackage's private keys.
+    /// # fn client(name: &'static [u8], rng: &mut ChaCha20Rng) -> (SignaturePrivateKey, Vec<u8>, KeyPackageKeys) {
+    /// #     let (sk, _) = SUITE.signature_key_pair(rng);
+    /// #     let capabilities = Capabilities {
+    /// #         versions: List::from_slice(&[mls_nostd::MLS10]),
+    /// #         cipher_suites: List::from_slice(&[Curve25519Aes128::ID]),
+    /// #         extensions: List::empty(),
+    /// #         proposals: List::empty(),
+    /// #         credentials: List::from_slice(&[credential_type::BASIC]),
+    /// #     };
+    /// #     let credential = Credential::Basic { identity: name };
+    /// #     let template = LeafTemplate { credential, capabilities, extensions: List::empty() };
+    /// #     let lifetime = Lifetime { not_before: 0, not_after: u64::MAX };
+    /// #     let mut kp = vec![0u8; 1024];
+    /// #     let (len, keys) = key_package::generate(&SUITE, rng, sk.as_slice(), &template, lifetime, List::empty(), &mut kp)
+    /// #         .unwrap();
+    /// #     kp.truncate(len);
+    /// #     (sk, kp, keys)
+    /// # }
+    /// # let mut rng = ChaCha20Rng::from_seed([7; 32]);
+    /// # let now = Now::UnixSeconds(1_767_225_600);
+    /// # let (alice_sk, alice_kp, alice_keys) = client(b"alice", &mut rng);
+    /// # let mut alice = Box::new(MyGroup::new(SUITE, GroupConfig::new()));
+    /// # alice.create_from_key_package(b"group", &alice_kp, &alice_keys, alice_sk.as_slice(), List::empty(), &mut rng)?;
+    /// # let (bob_sk, bob_kp, bob_keys) = client(b"bob", &mut rng);
+    /// # let add = [Proposal::Add { key_package: KeyPackage::decode_message(&bob_kp)? }];
+    /// # let options = CommitOptions { proposals: &add, ratchet_tree_in_welcome: true, ..CommitOptions::default() };
+    /// # let mut work = vec![0u8; 8192];
+    /// # let out = alice.commit(&options, &(), now, &mut rng, &mut work)?.release_unsaved();
+    /// # let mut buf = vec![0u8; out.commit.len()];
+    /// # alice.process(out.commit, &(), now, &mut buf)?;
+    /// # let welcome = out.welcome.unwrap();
+    /// let mut bob = Box::new(MyGroup::new(SUITE, GroupConfig::new()));
+    /// let mut scratch = vec![0u8; 2 * welcome.len()];
+    /// bob.join(
+    ///     welcome,
+    ///     &bob_kp,            // the KeyPackage the Welcome is for
+    ///     &bob_keys,          // and its private keys
+    ///     bob_sk.as_slice(),  // Bob's signature private key
+    ///     None,               // the tree is in the Welcome
+    ///     &(),                // no PSKs
+    ///     now,
+    ///     &mut scratch,
+    /// )?;
+    /// assert_eq!((bob.epoch(), bob.own_leaf()), (1, 1));
+    /// assert_eq!(bob.epoch_authenticator(), alice.epoch_authenticator());
+    /// # Ok::<(), Error>(())
+    /// ```
+    ///
+    /// With `ratchet_tree_in_welcome: false` the Welcome is smaller, and the
+    /// tree comes out of band: here from Alice, once she has applied her commit.
+    ///
+    /// ```
+    /// # use chacha20::ChaCha20Rng;
+    /// # use mls_nostd::codec::List;
+    /// # use mls_nostd::credential::{Credential, credential_type};
+    /// # use mls_nostd::crypto::{CipherSuite, Curve25519Aes128, SignaturePrivateKey};
+    /// # use mls_nostd::group::{CommitOptions, Event, FixedGroup, Group, GroupConfig};
+    /// # use mls_nostd::key_package::{self, KeyPackage, KeyPackageKeys, LeafTemplate};
+    /// # use mls_nostd::proposal::Proposal;
+    /// # use mls_nostd::tree::{Capabilities, Lifetime, Now};
+    /// # use mls_nostd::Error;
+    /// # use rand_core::SeedableRng;
+    /// # const SUITE: Curve25519Aes128 = Curve25519Aes128;
+    /// # type MyGroup = FixedGroup<Curve25519Aes128, 8, 512>;
+    /// # // A client: its signature key, a KeyPackage and the KeyPackage's private keys.
+    /// # fn client(name: &'static [u8], rng: &mut ChaCha20Rng) -> (SignaturePrivateKey, Vec<u8>, KeyPackageKeys) {
+    /// #     let (sk, _) = SUITE.signature_key_pair(rng);
+    /// #     let capabilities = Capabilities {
+    /// #         versions: List::from_slice(&[mls_nostd::MLS10]),
+    /// #         cipher_suites: List::from_slice(&[Curve25519Aes128::ID]),
+    /// #         extensions: List::empty(),
+    /// #         proposals: List::empty(),
+    /// #         credentials: List::from_slice(&[credential_type::BASIC]),
+    /// #     };
+    /// #     let credential = Credential::Basic { identity: name };
+    /// #     let template = LeafTemplate { credential, capabilities, extensions: List::empty() };
+    /// #     let lifetime = Lifetime { not_before: 0, not_after: u64::MAX };
+    /// #     let mut kp = vec![0u8; 1024];
+    /// #     let (len, keys) = key_package::generate(&SUITE, rng, sk.as_slice(), &template, lifetime, List::empty(), &mut kp)
+    /// #         .unwrap();
+    /// #     kp.truncate(len);
+    /// #     (sk, kp, keys)
+    /// # }
+    /// # let mut rng = ChaCha20Rng::from_seed([7; 32]);
+    /// # let now = Now::UnixSeconds(1_767_225_600);
+    /// # let (alice_sk, alice_kp, alice_keys) = client(b"alice", &mut rng);
+    /// # let mut alice = Box::new(MyGroup::new(SUITE, GroupConfig::new()));
+    /// # alice.create_from_key_package(b"group", &alice_kp, &alice_keys, alice_sk.as_slice(), List::empty(), &mut rng)?;
+    /// # let (bob_sk, bob_kp, bob_keys) = client(b"bob", &mut rng);
+    /// # let add = [Proposal::Add { key_package: KeyPackage::decode_message(&bob_kp)? }];
+    /// # let options = CommitOptions { proposals: &add, ratchet_tree_in_welcome: false, ..CommitOptions::default() };
+    /// # let mut work = vec![0u8; 8192];
+    /// # let out = alice.commit(&options, &(), now, &mut rng, &mut work)?.release_unsaved();
+    /// # let mut buf = vec![0u8; out.commit.len()];
+    /// # alice.process(out.commit, &(), now, &mut buf)?;
+    /// # let welcome = out.welcome.unwrap();
+    /// use mls_nostd::codec::Encode;
+    /// let mut tree = vec![0u8; alice.tree().encoded_len()];
+    /// alice.tree().encode_to(&mut tree)?;
+    ///
+    /// let mut bob = Box::new(MyGroup::new(SUITE, GroupConfig::new()));
+    /// let mut scratch = vec![0u8; 2 * welcome.len()];
+    /// bob.join(welcome, &bob_kp, &bob_keys, bob_sk.as_slice(), Some(&tree), &(), now, &mut scratch)?;
+    /// assert_eq!(bob.tree_hash(), alice.tree_hash());
+    /// # Ok::<(), Error>(())
+    /// ```
     #[allow(clippy::too_many_arguments)]
     pub fn join(
         &mut self,
