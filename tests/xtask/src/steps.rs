@@ -41,6 +41,18 @@ fn steps() -> Vec<Step> {
         step("interop table (written by the mls-interop test)", interop_table),
         cargo_step("conformance vectors", &["run", "--release", "-p", "mls-conformance"]),
         cargo_step("demo (README's main command)", &["run", "--release", "-p", "mls-demo"]),
+        cargo_step(
+            "mls-std example: chat",
+            &["run", "--release", "-p", "mls-std", "--example", "chat"],
+        ),
+        cargo_step(
+            "mls-std example: gateway (SQLite, restarted)",
+            &["run", "--release", "-p", "mls-std", "--example", "gateway"],
+        ),
+        cargo_step(
+            "mls-std example: big_group (500 members)",
+            &["run", "--release", "-p", "mls-std", "--example", "big_group", "--", "500", "250"],
+        ),
     ];
     for (package, target) in [
         (firmware::PACKAGE, firmware::TARGET),
