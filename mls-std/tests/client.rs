@@ -802,3 +802,72 @@ fn echoes_damaged_records() {
         let _ = alice.send(G, b"x");
     }
 }
+
+/// `external_senders` (RFC 9420 §12.1.8.1) with one Basic sender.
+fn external_senders(identity: &[u8]) -> Vec<u8> {
+    let mut sender = vec![32];
+    sender.extend_from_slice(&[7; 32]);
+    sender.extend_from_slice(&1u16.to_be_bytes());
+    sender.push(identity.len() as u8);
+    sender.extend_from_slice(identity);
+    let mut out = vec![sender.len() as u8];
+    out.extend(sender);
+    out
+}
+
+/// Refuses the external sender named "mallory".
+struct NoMallory;
+
+impl mls_nostd::credential::CredentialValidator for NoMallory {
+    fn validate(
+        &self,
+        credential: &mls_nostd::credential::Credential<'_>,
+        _: &[u8],
+        _: mls_nostd::credential::CredentialUse,
+    ) -> Result<(), &'static str> {
+        match credential {
+            mls_nostd::credential::Credential::Basic { identity } if *identity == b"mallory" => Err("no mallory"),
+            _ => Ok(()),
+        }
+    }
+}
+
+#[test]
+fn group_context_extensions_set_at_creation_and_by_proposal() {
+    let required: &[u8] = &[0, 0, 0];
+    let alice = Client::builder(b"alice", Suite1)
+        .credential_validator(NoMallory)
+        .build()
+        .unwrap();
+    let bob = client("bob");
+    alice.create_group_with_extensions(G, &[(3, required)]).unwrap();
+    let invite = alice.invite_member(G, &bob.fresh_key_package().unwrap()).unwrap();
+    bob.join_group(&invite.welcome).unwrap();
+    assert_eq!(bob.group_context_extensions(G).unwrap(), vec![(3, required.to_vec())]);
+
+    // Bob proposes an external sender; Alice commits it.
+    let ds = external_senders(b"delivery service");
+    let p = bob
+        .propose_group_context_extensions(G, &[(3, required), (5, &ds)])
+        .unwrap();
+    assert!(matches!(alice.receive(&p).unwrap(), Received::Proposal { .. }));
+    let commit = alice.commit_pending_proposals(G).unwrap();
+    bob.receive(&commit.commit).unwrap();
+    let expected = vec![(3, required.to_vec()), (5, ds.clone())];
+    assert_eq!(alice.group_context_extensions(G).unwrap(), expected);
+    assert_eq!(bob.group_context_extensions(G).unwrap(), expected);
+    let epoch = agree(G, &[&alice, &bob]);
+
+    // Alice's validator refuses an external sender she does not accept:
+    // the proposal is rejected and nothing changes.
+    let bad = external_senders(b"mallory");
+    let p = bob.propose_group_context_extensions(G, &[(5, &bad)]).unwrap();
+    assert_eq!(
+        alice.receive(&p),
+        Err(ClientError::Mls(mls_nostd::Error::CredentialRejected {
+            reason: "no mallory"
+        }))
+    );
+    assert_eq!(alice.epoch(G).unwrap(), epoch);
+    assert_eq!(alice.group_context_extensions(G).unwrap(), expected);
+}

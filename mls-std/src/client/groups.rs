@@ -6,6 +6,7 @@ use super::{Client, ClientError, ClientEvent, CommitMessages, Entry, Invitation,
 use crate::storage::{Batch, Space, Write};
 use mls_nostd::codec::{Decode, List};
 use mls_nostd::crypto::{CipherSuite, HpkePrivateKey};
+use mls_nostd::extension::Extension;
 use mls_nostd::framing::MlsMessage;
 use mls_nostd::group::{ExternalJoin, KeyPackageKeys};
 use mls_nostd::key_package::KeyPackage;
@@ -15,6 +16,18 @@ use mls_nostd::welcome::GroupInfo;
 impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
     /// Creates a group of one, this client, with `group_id`.
     pub fn create_group(&self, group_id: &[u8]) -> Result<()> {
+        self.create_group_with_extensions(group_id, &[])
+    }
+
+    /// Creates a group with GroupContext `extensions`, each an
+    /// `(extension_type, extension_data)` pair (for example
+    /// `external_senders` or `required_capabilities`, RFC 9420 §12.1.7,
+    /// §12.1.8.1), with this client its only member.
+    pub fn create_group_with_extensions(&self, group_id: &[u8], extensions: &[(u16, &[u8])]) -> Result<()> {
+        let extensions: Vec<Extension<'_>> = extensions
+            .iter()
+            .map(|&(extension_type, data)| Extension { extension_type, data })
+            .collect();
         let _admission = lock(&self.admission);
         self.check_free(group_id)?;
         let (key_package, keys) = self.key_package_with_keys()?;
@@ -24,7 +37,7 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
             &key_package,
             &keys,
             self.signature_key.as_slice(),
-            List::empty(),
+            List::from_slice(&extensions),
             &mut self.rng(),
         )?;
         self.admit(group_id, group, Batch::new())
@@ -260,6 +273,23 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
         self.with_group(group_id, |entry, _| {
             let removed = Self::leaf_of(entry, identity)?;
             self.propose(group_id, entry, &Proposal::Remove { removed }, 0)
+        })
+    }
+
+    /// Proposes new GroupContext extensions, each an
+    /// `(extension_type, extension_data)` pair, replacing the current ones
+    /// once committed (§12.1.7); returns the proposal.
+    pub fn propose_group_context_extensions(&self, group_id: &[u8], extensions: &[(u16, &[u8])]) -> Result<Vec<u8>> {
+        let extensions: Vec<Extension<'_>> = extensions
+            .iter()
+            .map(|&(extension_type, data)| Extension { extension_type, data })
+            .collect();
+        let len = extensions.iter().map(|e| e.data.len() + 8).sum();
+        self.with_group(group_id, |entry, _| {
+            let proposal = Proposal::GroupContextExtensions {
+                extensions: List::from_slice(&extensions),
+            };
+            self.propose(group_id, entry, &proposal, len)
         })
     }
 

@@ -28,6 +28,18 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
         self.with_group(group_id, |e, _| Ok(e.group.epoch()))
     }
 
+    /// The GroupContext extensions, as `(extension_type, extension_data)`
+    /// pairs.
+    pub fn group_context_extensions(&self, group_id: &[u8]) -> Result<Vec<(u16, Vec<u8>)>> {
+        self.with_group(group_id, |e, _| {
+            Ok(e.group
+                .extensions()
+                .iter()
+                .map(|x| (x.extension_type, x.data.to_vec()))
+                .collect())
+        })
+    }
+
     /// Where this client stands in the group (active, removed, ...).
     pub fn status(&self, group_id: &[u8]) -> Result<Status> {
         self.with_group(group_id, |e, _| Ok(e.group.status()))

@@ -51,7 +51,17 @@ fn steps() -> Vec<Step> {
         ),
         cargo_step(
             "mls-std example: big_group (500 members)",
-            &["run", "--release", "-p", "mls-std", "--example", "big_group", "--", "500", "250"],
+            &[
+                "run",
+                "--release",
+                "-p",
+                "mls-std",
+                "--example",
+                "big_group",
+                "--",
+                "500",
+                "250",
+            ],
         ),
     ];
     for (package, target) in [
