@@ -73,9 +73,11 @@ pub enum CredentialUse {
     KeyPackage,
     /// A member of the tree a Welcome or an external join brings.
     GroupMember,
-    /// A member's new LeafNode, in an Update proposal, an UpdatePath or a
-    /// resync (its predecessor is checked with
-    /// [`CredentialValidator::validate_successor`] too).
+    /// A member's new LeafNode, in an Update proposal or an UpdatePath
+    /// (when its credential changed, the predecessor is checked with
+    /// [`CredentialValidator::validate_successor`] too), and an external
+    /// joiner's leaf as the other members see it. A resync keeps its
+    /// credential: the core requires it equal to the removed leaf's.
     Update,
     /// An entry of the `external_senders` extension, when it is set or
     /// changed.
