@@ -24,6 +24,12 @@ pub trait Slots<T> {
     /// fixed array is always full, a vector starts empty.
     fn new_with(fill: T) -> Self
     where
+        Self: Sized,
+        T: Copy;
+    /// As [`Slots::new_with`], for elements that are not `Copy`: each made
+    /// by `fill`.
+    fn new_from(fill: impl FnMut() -> T) -> Self
+    where
         Self: Sized;
     /// The elements (at least as many as last asked for).
     fn as_slice(&self) -> &[T];
@@ -42,8 +48,16 @@ pub trait Slots<T> {
 }
 
 impl<T: Clone, const N: usize> Slots<T> for [T; N] {
-    fn new_with(fill: T) -> Self {
-        core::array::from_fn(|_| fill.clone())
+    fn new_with(fill: T) -> Self
+    where
+        T: Copy,
+    {
+        // Built in place: no temporary array on the stack.
+        [fill; N]
+    }
+
+    fn new_from(mut fill: impl FnMut() -> T) -> Self {
+        core::array::from_fn(|_| fill())
     }
 
     fn as_slice(&self) -> &[T] {
@@ -109,6 +123,8 @@ pub trait LeafBytes: Item {
     fn fits(len: usize) -> bool;
     /// The stored bytes (empty when blank).
     fn get(&self) -> &[u8];
+    /// Makes the storage blank, erasing what it held.
+    fn clear(&mut self);
     /// Makes the stored encoding `len` bytes long and returns them to be
     /// written; `None` (and no change) if `len` does not fit.
     fn resize(&mut self, len: usize) -> Option<&mut [u8]>;
@@ -162,6 +178,11 @@ impl<const N: usize> LeafBytes for FixedBytes<N> {
 
     fn get(&self) -> &[u8] {
         self.bytes.get(..usize::from(self.len)).unwrap_or_default()
+    }
+
+    fn clear(&mut self) {
+        self.len = 0;
+        self.bytes.fill(0);
     }
 
     fn room(&mut self, want: usize) -> &mut [u8] {

@@ -148,7 +148,7 @@ impl<M: Memory, const SKIPPED: usize> SecretTree<M, SKIPPED> {
     /// A tree with no leaves and no secrets, as small as `M` makes it.
     pub fn empty_in() -> Self {
         SecretTree {
-            slots: M::Slots::new_with(Slot::Empty),
+            slots: M::Slots::new_from(|| Slot::Empty),
             skipped: Window::new(),
             n_leaves: 0,
             height: 0,

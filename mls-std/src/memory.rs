@@ -30,7 +30,14 @@ impl Memory for Growable {
 pub struct Grow<T>(Vec<T>);
 
 impl<T: Clone> Slots<T> for Grow<T> {
-    fn new_with(_fill: T) -> Self {
+    fn new_with(_fill: T) -> Self
+    where
+        T: Copy,
+    {
+        Grow(Vec::new())
+    }
+
+    fn new_from(_fill: impl FnMut() -> T) -> Self {
         Grow(Vec::new())
     }
 
@@ -80,6 +87,10 @@ impl LeafBytes for GrowBytes {
 
     fn get(&self) -> &[u8] {
         &self.0
+    }
+
+    fn clear(&mut self) {
+        self.0 = Vec::new();
     }
 
     fn room(&mut self, want: usize) -> &mut [u8] {

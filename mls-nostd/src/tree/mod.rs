@@ -55,6 +55,12 @@ impl<B: LeafBytes> LeafSlot<B> {
         }
     }
 
+    /// Blanks the leaf in place.
+    fn reset(&mut self) {
+        self.unmerged_top = 0;
+        self.leaf.clear();
+    }
+
     fn encoded(&self) -> Option<&[u8]> {
         Some(self.leaf.get()).filter(|b| !b.is_empty())
     }
@@ -144,7 +150,7 @@ impl<M: Memory> RatchetTree<M> {
     pub fn new_in() -> Self {
         RatchetTree {
             width: 0,
-            leaves: M::Slots::new_with(LeafSlot::blank()),
+            leaves: M::Slots::new_from(LeafSlot::blank),
             parents: M::Slots::new_with(ParentSlot::BLANK),
             hashes: M::Slots::new_with(HashOutput::empty()),
         }
@@ -156,7 +162,7 @@ impl<M: Memory> RatchetTree<M> {
         self.leaves
             .as_mut_slice()
             .iter_mut()
-            .for_each(|l| *l = LeafSlot::blank());
+            .for_each(LeafSlot::reset);
         self.parents
             .as_mut_slice()
             .iter_mut()

@@ -9,7 +9,7 @@
 //! changes: a rejected commit leaves the tree as it was.
 
 use super::read::TreeRead;
-use super::{LeafNode, LeafSlot, ParentSlot, RatchetTree, UNMERGED_ALL};
+use super::{LeafNode, ParentSlot, RatchetTree, UNMERGED_ALL};
 use crate::codec::Decode;
 use crate::crypto::{HashOutput, HpkePublicKey};
 use crate::error::{Error, Result};
@@ -275,7 +275,7 @@ impl<'c, M: Memory> Stage<'c, M> {
         for (i, (slot, change)) in leaves.zip(self.leaves.as_slice()).enumerate() {
             match change {
                 LeafChange::Same => {}
-                LeafChange::Blank => *slot = LeafSlot::blank(),
+                LeafChange::Blank => slot.reset(),
                 LeafChange::New(b) => {
                     slot.leaf.set(b);
                 }
@@ -286,7 +286,7 @@ impl<'c, M: Memory> Stage<'c, M> {
                 0
             };
             if 2 * i >= n && slot.encoded().is_some() {
-                *slot = LeafSlot::blank();
+                slot.reset();
             }
         }
         let parents = tree.parents.as_mut_slice().iter_mut();
