@@ -107,11 +107,22 @@ pub trait CredentialValidator {
         let _ = (old, new);
         Ok(())
     }
+
+    /// Whether this validator accepts every credential without looking
+    /// (then the group skips asking it, and a firmware that uses `()`
+    /// carries none of the calls). `false` by default.
+    fn accepts_all(&self) -> bool {
+        false
+    }
 }
 
 impl CredentialValidator for () {
     fn validate(&self, _: &Credential<'_>, _: &[u8], _: CredentialUse) -> core::result::Result<(), &'static str> {
         Ok(())
+    }
+
+    fn accepts_all(&self) -> bool {
+        true
     }
 }
 
@@ -127,5 +138,9 @@ impl<T: CredentialValidator + ?Sized> CredentialValidator for &T {
 
     fn validate_successor(&self, old: &Credential<'_>, new: &Credential<'_>) -> core::result::Result<(), &'static str> {
         (**self).validate_successor(old, new)
+    }
+
+    fn accepts_all(&self) -> bool {
+        (**self).accepts_all()
     }
 }

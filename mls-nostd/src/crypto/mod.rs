@@ -106,6 +106,10 @@ pub trait CipherSuite {
     /// for a fixed-length signature and a true upper bound otherwise.
     /// Defaults to [`MAX_SIGNATURE_LEN`].
     const SIGNATURE_MAX_LEN: usize = MAX_SIGNATURE_LEN;
+    /// Whether every signature is exactly [`CipherSuite::SIGNATURE_MAX_LEN`]
+    /// bytes (EdDSA), so that signing again never changes a size. `false`
+    /// by default.
+    const SIGNATURE_FIXED_LEN: bool = false;
 
     /// Running hash state.
     type Hash: Digest;
@@ -179,6 +183,9 @@ pub(crate) fn signature_field_max<S: CipherSuite>() -> usize {
 /// suite `S` can be: what a size measured on one signed structure must add
 /// to bound the same structure signed again (ECDSA lengths vary).
 pub(crate) fn signature_slack<S: CipherSuite>(signature: &[u8]) -> usize {
+    if S::SIGNATURE_FIXED_LEN {
+        return 0;
+    }
     let len = crate::codec::varint_len(signature.len()) + signature.len();
     signature_field_max::<S>().saturating_sub(len)
 }

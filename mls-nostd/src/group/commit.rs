@@ -191,7 +191,7 @@ where
         let listed = Commit { proposals, path: None };
 
         let exts = extensions_of(&self.extensions);
-        let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts, &self.validator);
+        let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts);
         let mut applied = stage(
             &self.suite,
             &self.tree,
@@ -200,6 +200,7 @@ where
             Some(self.own),
             self.epoch,
             &check,
+            &self.validator,
         )?;
         let new_exts = match &applied.extensions {
             Some(e) => encode_extensions(e)?,
@@ -431,6 +432,9 @@ where
 /// How much longer `leaf`'s encoding in `tree` may be when it is signed
 /// again: the room a size measured on it must add to be an upper bound.
 pub(super) fn leaf_slack<S: CipherSuite>(tree: &impl TreeRead, leaf: u32) -> Result<usize> {
+    if S::SIGNATURE_FIXED_LEN {
+        return Ok(0);
+    }
     let bytes = tree.leaf_bytes(leaf).ok_or(Error::LeafOutOfRange { leaf })?;
     let signature = crate::tree::LeafNode::decode_exact(bytes)?.signature;
     Ok(crate::crypto::signature_slack::<S>(signature))

@@ -122,13 +122,7 @@ where
         };
         self.import_group_info_tree(&gi, join.ratchet_tree, now)?;
         let gc = gi.group_context;
-        let check = leaf_check(
-            gc.group_id,
-            now,
-            self.config.max_lifetime,
-            &gc.extensions,
-            &self.validator,
-        );
+        let check = leaf_check(gc.group_id, now, self.config.max_lifetime, &gc.extensions);
         let external_pub = find(&gi.extensions, extension_type::EXTERNAL_PUB)
             .map(ExternalPub::decode_exact)
             .transpose()?
@@ -159,7 +153,16 @@ where
         let none = super::ProposalStore::<crate::memory::Fixed<1, 0, 0>>::new();
         let sender = Sender::NewMemberCommit;
         let resolved = super::proposals::resolve(&listed, &none, sender);
-        let mut applied = stage(&self.suite, &self.tree, resolved, sender, None, gc.epoch, &check)?;
+        let mut applied = stage(
+            &self.suite,
+            &self.tree,
+            resolved,
+            sender,
+            None,
+            gc.epoch,
+            &check,
+            &self.validator,
+        )?;
 
         // This client's leaf, then its path.
         // A placeholder leaf marks the joiner's place; its path replaces it.

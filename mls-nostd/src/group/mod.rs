@@ -641,7 +641,6 @@ fn leaf_check<'a>(
     now: Now,
     max_lifetime: Option<u64>,
     extensions: &Extensions<'a>,
-    validator: &'a dyn CredentialValidator,
 ) -> LeafCheck<'a> {
     let required = extension::find(extensions, extension::extension_type::REQUIRED_CAPABILITIES)
         .and_then(|d| RequiredCapabilities::decode_exact(d).ok());
@@ -650,13 +649,15 @@ fn leaf_check<'a>(
         now,
         max_lifetime,
         required,
-        validator,
     }
 }
 
 /// Asks the Authentication Service about every external sender that
 /// `extensions` lists (§5.3.1: when `external_senders` is set or changed).
-fn check_external_senders(extensions: &Extensions<'_>, validator: &dyn CredentialValidator) -> Result<()> {
+fn check_external_senders<A: CredentialValidator + ?Sized>(extensions: &Extensions<'_>, validator: &A) -> Result<()> {
+    if validator.accepts_all() {
+        return Ok(());
+    }
     let Some(data) = extension::find(extensions, extension::extension_type::EXTERNAL_SENDERS) else {
         return Ok(());
     };

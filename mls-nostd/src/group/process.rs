@@ -8,6 +8,7 @@ use super::proposals::{MAX_REINIT_LEN, ProposalStore, check_proposal, proposal_r
 use super::{Group, PendingCommit, PskStore, Status, encode_context, encode_extensions, extensions_of, leaf_check};
 use crate::codec::{Decode, Encode, List};
 use crate::commit::{Commit, ProposalOrRef};
+use crate::credential::CredentialUse;
 use crate::credential::CredentialValidator;
 use crate::crypto::{CipherSuite, Secret, ct_eq};
 use crate::error::{Error, Result};
@@ -19,7 +20,7 @@ use crate::key_schedule::{external_init_receiver, external_key_pair};
 use crate::memory::Memory;
 use crate::proposal::Proposal;
 use crate::secret_tree::{ContentKind, SecretTreeConfig};
-use crate::tree::{Now, TreeRead};
+use crate::tree::{Now, TreeRead, check_credential, check_successor};
 use crate::treekem::{PathKeys, check_path, decrypt_path, merge_path, scratch_len};
 
 /// What processing a message did.
@@ -323,8 +324,8 @@ where
             }
             Content::Proposal(p) => {
                 let exts = extensions_of(&self.extensions);
-                let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts, &self.validator);
-                check_proposal(&self.suite, &self.tree, &p, ac.content.sender, &check)?;
+                let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts);
+                check_proposal(&self.suite, &self.tree, &p, ac.content.sender, &check, &self.validator)?;
                 let reference = proposal_ref(&self.suite, &ac);
                 if self.proposals.find(&reference).is_none() {
                     self.proposals.push(&reference, ac.content.sender, &p)?;
@@ -383,7 +384,7 @@ where
         // From here until the stage is applied only fields are borrowed, so
         // that applying is possible while the stage borrows the proposals.
         let exts = extensions_of(&self.extensions);
-        let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts, &self.validator);
+        let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts);
         let resolved = resolve(commit, &self.proposals, sender);
         let mut applied = stage(
             &self.suite,
@@ -393,6 +394,7 @@ where
             Some(self.own),
             self.epoch,
             &check,
+            &self.validator,
         )?;
         if applied.path_required && commit.path.is_none() {
             return Err(Error::Malformed {
@@ -429,13 +431,7 @@ where
             None => self.extensions.clone(),
         };
         let new_exts_list = List::decode_exact(&new_exts)?;
-        let check = leaf_check(
-            &self.group_id,
-            now,
-            self.config.max_lifetime,
-            &new_exts_list,
-            &self.validator,
-        );
+        let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &new_exts_list);
 
         // The path: check, stage, and get the commit secret and new keys.
         let mut keys = self.keys.clone();
@@ -452,7 +448,12 @@ where
                     reason: "commit keeps the committer's encryption key",
                 });
             }
-            let checked = check_path(&self.suite, &applied.stage.view(&self.tree), committer, path, &check)?;
+            let view = applied.stage.view(&self.tree);
+            let checked = check_path(&self.suite, &view, committer, path, &check)?;
+            check_credential(&self.validator, &path.leaf_node, CredentialUse::Update)?;
+            if let Some(old) = view.leaf(committer) {
+                check_successor(&self.validator, &old, &path.leaf_node)?;
+            }
             merge_path(&mut applied.stage, &self.tree, path, &checked)?;
         }
         // The staged tree is final from here: hash it once, for the path

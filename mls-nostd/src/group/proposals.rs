@@ -3,6 +3,7 @@
 
 use crate::codec::{Decode, Reader, Writer};
 use crate::commit::{Commit, ProposalOrRef};
+use crate::credential::{CredentialUse, CredentialValidator};
 use crate::crypto::{CipherSuite, HashOutput};
 use crate::error::{Error, Result};
 use crate::extension::{self, Extensions, RequiredCapabilities};
@@ -12,7 +13,8 @@ use crate::memory::{Fixed, Memory, Slots};
 use crate::proposal::{Proposal, ReInit, proposal_type};
 use crate::psk::{PreSharedKeyId, Psk, ResumptionPskUsage};
 use crate::tree::{
-    LeafCheck, LeafContext, RatchetTree, Stage, TreeRead, check_leaf_unique, check_successor, validate_leaf_node,
+    LeafCheck, LeafContext, RatchetTree, Stage, TreeRead, check_credential, check_leaf_unique, check_successor,
+    validate_leaf_node,
 };
 
 /// Longest encoded ReInit proposal a member keeps after the commit that
@@ -125,6 +127,7 @@ impl<M: Memory> ProposalStore<M> {
     }
 
     /// Bytes [`Self::push`] takes for a proposal.
+    #[inline]
     pub(super) fn entry_len(reference_len: usize, sender: Sender, proposal: &Proposal<'_>) -> usize {
         let mut w = Writer::counter();
         w.varint(reference_len);
@@ -291,7 +294,7 @@ fn same_client(a: &crate::tree::LeafNode<'_>, b: &crate::tree::LeafNode<'_>) -> 
 /// current epoch: a reinit or branch resumption PSK is accepted only in the
 /// commit that starts epoch 1 of a new group (§11.2, §11.3).
 #[allow(clippy::too_many_arguments)]
-pub(super) fn stage<'c, S: CipherSuite, M: Memory>(
+pub(super) fn stage<'c, S: CipherSuite, M: Memory, A: CredentialValidator>(
     suite: &S,
     base: &RatchetTree<M>,
     proposals: impl Iterator<Item = Result<(Proposal<'c>, Sender)>> + Clone,
@@ -299,6 +302,7 @@ pub(super) fn stage<'c, S: CipherSuite, M: Memory>(
     me: Option<u32>,
     epoch: u64,
     check: &LeafCheck<'_>,
+    validator: &A,
 ) -> Result<Applied<'c, M>> {
     let external = committer == Sender::NewMemberCommit;
     let mut count = 0usize;
@@ -349,7 +353,7 @@ pub(super) fn stage<'c, S: CipherSuite, M: Memory>(
     }
 
     let mut out = Applied {
-        stage: Stage::new(base),
+        stage: Stage::unfilled(base),
         extensions: None,
         added: M::Slots::new_with(0),
         added_len: 0,
@@ -361,6 +365,7 @@ pub(super) fn stage<'c, S: CipherSuite, M: Memory>(
         removes_me: false,
         updates_me: false,
     };
+    out.stage.fill(base);
     let mut check = *check;
 
     // GroupContextExtensions first: the new extensions govern the rest.
@@ -369,7 +374,7 @@ pub(super) fn stage<'c, S: CipherSuite, M: Memory>(
             if !extension::types_are_unique(&extensions) || !members_support(base, &extensions) {
                 return Err(invalid("GroupContextExtensions not supported by every member"));
             }
-            super::check_external_senders(&extensions, check.validator)?;
+            super::check_external_senders(&extensions, validator)?;
             check.required = extension::find(&extensions, extension::extension_type::REQUIRED_CAPABILITIES)
                 .map(RequiredCapabilities::decode_exact)
                 .transpose()?;
@@ -405,7 +410,8 @@ pub(super) fn stage<'c, S: CipherSuite, M: Memory>(
                 return Err(invalid("Update keeps the old encryption key"));
             }
             validate_leaf_node(suite, &leaf_node, leaf, LeafContext::Update, &check)?;
-            check_successor(&check, &old, &leaf_node)?;
+            check_credential(validator, &leaf_node, CredentialUse::Update)?;
+            check_successor(validator, &old, &leaf_node)?;
             check_leaf_unique(&view, &leaf_node, leaf)?;
             out.stage.update_leaf(base, leaf, leaf_node.raw)?;
             out.updates_me |= me == Some(leaf);
@@ -424,6 +430,7 @@ pub(super) fn stage<'c, S: CipherSuite, M: Memory>(
             let view = out.stage.view(base);
             let leaf = view.next_free_leaf(1 << 16)?;
             validate_key_package(suite, &key_package, leaf, &check)?;
+            check_credential(validator, &key_package.leaf_node, CredentialUse::KeyPackage)?;
             let new = &key_package.leaf_node;
             if view.members().any(|(_, m)| same_client(&m, new)) {
                 return Err(invalid("Add of a client already in the group"));
@@ -474,12 +481,13 @@ pub(super) fn stage<'c, S: CipherSuite, M: Memory>(
 
 /// Checks a proposal received on its own (§12.1), before it is kept for a
 /// commit; the list rules of §12.2 apply when a commit covers it.
-pub(super) fn check_proposal<S: CipherSuite, M: Memory>(
+pub(super) fn check_proposal<S: CipherSuite, M: Memory, A: CredentialValidator>(
     suite: &S,
     tree: &RatchetTree<M>,
     p: &Proposal<'_>,
     sender: Sender,
     check: &LeafCheck<'_>,
+    validator: &A,
 ) -> Result<()> {
     match p {
         Proposal::Add { key_package } => {
@@ -488,6 +496,7 @@ pub(super) fn check_proposal<S: CipherSuite, M: Memory>(
                 return Err(Error::CapacityExceeded { what: "leaves" });
             }
             validate_key_package(suite, key_package, leaf, check)?;
+            check_credential(validator, &key_package.leaf_node, CredentialUse::KeyPackage)?;
             check_leaf_unique(tree, &key_package.leaf_node, leaf)
         }
         Proposal::Update { leaf_node } => {
@@ -499,7 +508,8 @@ pub(super) fn check_proposal<S: CipherSuite, M: Memory>(
                 return Err(invalid("Update keeps the old encryption key"));
             }
             validate_leaf_node(suite, leaf_node, leaf, LeafContext::Update, check)?;
-            check_successor(check, &old, leaf_node)?;
+            check_credential(validator, leaf_node, CredentialUse::Update)?;
+            check_successor(validator, &old, leaf_node)?;
             check_leaf_unique(tree, leaf_node, leaf)
         }
         Proposal::Remove { removed } => tree
@@ -522,7 +532,7 @@ pub(super) fn check_proposal<S: CipherSuite, M: Memory>(
         Proposal::ExternalInit { .. } => Err(invalid("ExternalInit outside an external commit")),
         Proposal::GroupContextExtensions { extensions } => {
             if extension::types_are_unique(extensions) && members_support(tree, extensions) {
-                super::check_external_senders(extensions, check.validator)
+                super::check_external_senders(extensions, validator)
             } else {
                 Err(invalid("GroupContextExtensions not supported by every member"))
             }

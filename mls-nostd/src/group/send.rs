@@ -152,8 +152,8 @@ where
         let me = Sender::Member(self.own);
         if !matches!(proposal, Proposal::Update { .. }) {
             let exts = extensions_of(&self.extensions);
-            let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts, &self.validator);
-            check_proposal(&self.suite, &self.tree, proposal, me, &check)?;
+            let check = leaf_check(&self.group_id, now, self.config.max_lifetime, &exts);
+            check_proposal(&self.suite, &self.tree, proposal, me, &check, &self.validator)?;
         }
         // Checked before a PrivateMessage takes a generation from the tree.
         if !self.proposals.has_room(S::HASH_LEN, me, proposal) {

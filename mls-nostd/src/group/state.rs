@@ -58,14 +58,13 @@ where
                 reason: "no ratchet tree",
             })?;
         self.tree.import(&NodeList::decode_exact(tree_bytes)?)?;
-        let check = leaf_check(
-            gc.group_id,
-            now,
-            self.config.max_lifetime,
-            &gc.extensions,
-            &self.validator,
-        );
+        let check = leaf_check(gc.group_id, now, self.config.max_lifetime, &gc.extensions);
         self.tree.validate(&self.suite, &check)?;
+        if !self.validator.accepts_all() {
+            for (_, member) in self.tree.members() {
+                crate::tree::check_credential(&self.validator, &member, crate::credential::CredentialUse::GroupMember)?;
+            }
+        }
         if !ct_eq(&self.tree.tree_hash(&self.suite), gc.tree_hash) {
             return Err(Error::InvalidTree {
                 reason: "tree hash differs from the GroupInfo's",

@@ -29,7 +29,9 @@ pub use leaf_node::{Capabilities, LeafNode, LeafNodeSource, Lifetime, sign_leaf_
 pub use node::{Node, NodeList, ParentNode};
 pub use read::{ParentRef, TreeRead};
 pub use stage::{MAX_PATH, Stage, Staged};
-pub use validate::{LeafCheck, LeafContext, Now, check_leaf_unique, check_successor, validate_leaf_node};
+pub use validate::{
+    LeafCheck, LeafContext, Now, check_credential, check_leaf_unique, check_successor, validate_leaf_node,
+};
 
 use crate::crypto::{HashOutput, HpkePublicKey};
 use crate::error::{Error, Result};
@@ -61,6 +63,7 @@ impl<B: LeafBytes> LeafSlot<B> {
         self.leaf.clear();
     }
 
+    #[inline]
     fn encoded(&self) -> Option<&[u8]> {
         Some(self.leaf.get()).filter(|b| !b.is_empty())
     }
@@ -159,10 +162,7 @@ impl<M: Memory> RatchetTree<M> {
     /// Empties the tree in place.
     pub fn clear(&mut self) {
         self.width = 0;
-        self.leaves
-            .as_mut_slice()
-            .iter_mut()
-            .for_each(LeafSlot::reset);
+        self.leaves.as_mut_slice().iter_mut().for_each(LeafSlot::reset);
         self.parents
             .as_mut_slice()
             .iter_mut()

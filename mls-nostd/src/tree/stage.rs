@@ -19,12 +19,11 @@ use crate::tree_math::{self, direct_path, level};
 /// Deepest tree a path can cover (2^16 leaves).
 pub const MAX_PATH: usize = 16;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum LeafChange<'c> {
-    Same,
-    Blank,
-    New(&'c [u8]),
-}
+/// A leaf's staged change, in two words: `None` unchanged, an empty
+/// slice blanked, otherwise its new LeafNode (never empty: it decoded).
+type LeafChange<'c> = Option<&'c [u8]>;
+/// The leaf is blanked.
+const BLANK: LeafChange<'static> = Some(&[]);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ParentChange {
@@ -57,28 +56,41 @@ pub struct Staged<'s, 'c, M: Memory> {
 impl<'c, M: Memory> Stage<'c, M> {
     /// No changes to `base`.
     pub fn new(base: &RatchetTree<M>) -> Self {
-        let mut stage: Self = Stage {
+        let mut stage = Self::unfilled(base);
+        stage.fill(base);
+        stage
+    }
+
+    /// A stage of `base` whose slots are not filled yet: [`Self::fill`]
+    /// must follow. Two steps so that a caller can build the stage where
+    /// it ends up (a fixed-array stage is kilobytes, and a move copies it).
+    #[inline(always)]
+    pub(crate) fn unfilled(base: &RatchetTree<M>) -> Self {
+        Stage {
             width: base.width,
-            leaves: M::Slots::new_with(LeafChange::Same),
+            leaves: M::Slots::new_with(None),
             tops: M::Slots::new_with(0),
             parents: M::Slots::new_with(ParentChange::Same),
             dirty: M::Slots::new_with(false),
             path: [(HpkePublicKey::empty(), HashOutput::empty()); MAX_PATH],
             path_len: 0,
-        };
+        }
+    }
+
+    /// Sizes the slots for `base` and takes its unmerged levels.
+    pub(crate) fn fill(&mut self, base: &RatchetTree<M>) {
         // Room for the base's width cannot fail: the base holds it.
-        stage.reserve(base.width);
-        for (t, s) in stage.tops.as_mut_slice().iter_mut().zip(base.leaves.as_slice()) {
+        self.reserve(base.width);
+        for (t, s) in self.tops.as_mut_slice().iter_mut().zip(base.leaves.as_slice()) {
             *t = s.unmerged_top;
         }
-        stage
     }
 
     /// Makes room for `width` leaves; `false` if the storage cannot.
     fn reserve(&mut self, width: u32) -> bool {
         let n = width as usize;
         n <= 1 << 16
-            && self.leaves.grow(n, LeafChange::Same)
+            && self.leaves.grow(n, None)
             && self.tops.grow(n, 0)
             && self.parents.grow(n, ParentChange::Same)
             && self.dirty.grow(n, false)
@@ -144,7 +156,7 @@ impl<'c, M: Memory> Stage<'c, M> {
         while leaf >= self.width {
             self.extend()?;
         }
-        self.set_leaf_change(leaf, LeafChange::New(leaf_node), UNMERGED_ALL);
+        self.set_leaf_change(leaf, Some(leaf_node), UNMERGED_ALL);
         Ok(leaf)
     }
 
@@ -161,7 +173,7 @@ impl<'c, M: Memory> Stage<'c, M> {
         Self::check_leaf(leaf_node)?;
         self.view(base).leaf_bytes(leaf).ok_or(Error::LeafOutOfRange { leaf })?;
         let top = self.tops.as_slice().get(leaf as usize).copied().unwrap_or(0);
-        self.set_leaf_change(leaf, LeafChange::New(leaf_node), top);
+        self.set_leaf_change(leaf, Some(leaf_node), top);
         Ok(())
     }
 
@@ -169,7 +181,7 @@ impl<'c, M: Memory> Stage<'c, M> {
     /// then truncates.
     pub fn remove_leaf(&mut self, base: &RatchetTree<M>, leaf: u32) -> Result<()> {
         self.view(base).leaf_bytes(leaf).ok_or(Error::LeafOutOfRange { leaf })?;
-        self.set_leaf_change(leaf, LeafChange::Blank, 0);
+        self.set_leaf_change(leaf, BLANK, 0);
         self.blank_direct_path(leaf);
         self.truncate(base);
         Ok(())
@@ -274,9 +286,9 @@ impl<'c, M: Memory> Stage<'c, M> {
         let leaves = tree.leaves.as_mut_slice().iter_mut();
         for (i, (slot, change)) in leaves.zip(self.leaves.as_slice()).enumerate() {
             match change {
-                LeafChange::Same => {}
-                LeafChange::Blank => slot.reset(),
-                LeafChange::New(b) => {
+                None => {}
+                Some([]) => slot.reset(),
+                Some(b) => {
                     slot.leaf.set(b);
                 }
             }
@@ -328,9 +340,9 @@ impl<M: Memory> TreeRead for Staged<'_, '_, M> {
             return None;
         }
         match self.stage.leaves.as_slice().get(leaf as usize)? {
-            LeafChange::Same => self.base.leaf_bytes(leaf),
-            LeafChange::Blank => None,
-            LeafChange::New(b) => Some(b),
+            None => self.base.leaf_bytes(leaf),
+            Some([]) => None,
+            Some(b) => Some(b),
         }
     }
 

@@ -329,7 +329,6 @@ fn commit_on_256_members_hashes_log_n_nodes() {
         now: Now::NoClock,
         max_lifetime: None,
         required: None,
-        validator: &(),
     };
     let checked = check_path(&suite, &*recv, committer, &path, &check).unwrap();
     let mut stage = Stage::new(&*recv);

@@ -22,7 +22,7 @@ pub enum Now {
 }
 
 /// The group parameters a LeafNode is checked against (§7.3).
-#[derive(Clone, Copy)]
+#[derive(Debug, Clone, Copy)]
 pub struct LeafCheck<'a> {
     /// The group's id, signed by `update` and `commit` leaves.
     pub group_id: &'a [u8],
@@ -33,20 +33,6 @@ pub struct LeafCheck<'a> {
     pub max_lifetime: Option<u64>,
     /// The group's `required_capabilities`, if any.
     pub required: Option<RequiredCapabilities<'a>>,
-    /// The Authentication Service asked about every credential (§5.3.1);
-    /// `&()` accepts all.
-    pub validator: &'a dyn CredentialValidator,
-}
-
-impl core::fmt::Debug for LeafCheck<'_> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_struct("LeafCheck")
-            .field("group_id", &self.group_id)
-            .field("now", &self.now)
-            .field("max_lifetime", &self.max_lifetime)
-            .field("required", &self.required)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Where a LeafNode was found, which fixes its `leaf_node_source` (§7.3).
@@ -69,11 +55,10 @@ fn reject(reason: &'static str) -> Error {
 
 /// Checks everything about one LeafNode that does not involve the other
 /// members (§7.3): source, signature, lifetime, own capabilities and the
-/// group's required capabilities; then its credential with the
-/// Authentication Service (`check.validator`, §5.3.1). `leaf_index` is the
-/// leaf it occupies (or will occupy). Uniqueness across the group, and the
-/// successor rule of a replaced leaf ([`check_successor`]), are the
-/// caller's.
+/// group's required capabilities. `leaf_index` is the leaf it occupies
+/// (or will occupy). Uniqueness across the group, and asking the
+/// Authentication Service about the credential (§5.3.1, [`check_credential`],
+/// [`check_successor`]), are the caller's.
 pub fn validate_leaf_node<S: CipherSuite>(
     suite: &S,
     leaf: &LeafNode<'_>,
@@ -142,13 +127,20 @@ pub fn validate_leaf_node<S: CipherSuite>(
             return Err(reject("does not support the group's required capabilities"));
         }
     }
-    let usage = match context {
-        LeafContext::KeyPackage => CredentialUse::KeyPackage,
-        LeafContext::Tree => CredentialUse::GroupMember,
-        LeafContext::Update | LeafContext::Commit => CredentialUse::Update,
-    };
-    check
-        .validator
+    Ok(())
+}
+
+/// Asks the Authentication Service about `leaf`'s credential (§5.3.1).
+/// Generic, so that with `()` (which accepts all) nothing is compiled in.
+pub fn check_credential<V: CredentialValidator + ?Sized>(
+    validator: &V,
+    leaf: &LeafNode<'_>,
+    usage: CredentialUse,
+) -> Result<()> {
+    if validator.accepts_all() {
+        return Ok(());
+    }
+    validator
         .validate(&leaf.credential, leaf.signature_key, usage)
         .map_err(|reason| Error::CredentialRejected { reason })
 }
@@ -156,12 +148,15 @@ pub fn validate_leaf_node<S: CipherSuite>(
 /// Asks the Authentication Service whether `new` may replace `old` as the
 /// same member's LeafNode (an Update or an UpdatePath, §5.3.1), when its
 /// credential changed.
-pub fn check_successor(check: &LeafCheck<'_>, old: &LeafNode<'_>, new: &LeafNode<'_>) -> Result<()> {
-    if old.credential == new.credential {
+pub fn check_successor<V: CredentialValidator + ?Sized>(
+    validator: &V,
+    old: &LeafNode<'_>,
+    new: &LeafNode<'_>,
+) -> Result<()> {
+    if validator.accepts_all() || old.credential == new.credential {
         return Ok(());
     }
-    check
-        .validator
+    validator
         .validate_successor(&old.credential, &new.credential)
         .map_err(|reason| Error::CredentialRejected { reason })
 }

@@ -42,9 +42,6 @@ pub fn check_path<S: CipherSuite>(
 ) -> Result<CheckedPath> {
     let leaf = &path.leaf_node;
     validate_leaf_node(suite, leaf, sender, LeafContext::Commit, check)?;
-    if let Some(old) = tree.leaf(sender) {
-        crate::tree::check_successor(check, &old, leaf)?;
-    }
     check_leaf_unique(tree, leaf, sender)?;
 
     let mut nodes = [0u32; MAX_DEPTH];

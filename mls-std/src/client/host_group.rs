@@ -29,6 +29,10 @@ impl CredentialValidator for SharedValidator {
     fn validate_successor(&self, old: &Credential<'_>, new: &Credential<'_>) -> Result<(), &'static str> {
         self.0.validate_successor(old, new)
     }
+
+    fn accepts_all(&self) -> bool {
+        self.0.accepts_all()
+    }
 }
 
 /// An empty group on the heap (a few kilobytes whatever its future size).

@@ -40,7 +40,6 @@ fn check(group_id: &[u8]) -> LeafCheck<'_> {
         now: Now::NoClock,
         max_lifetime: None,
         required: None,
-        validator: &(),
     }
 }
 

@@ -17,7 +17,8 @@ use rand_core::CryptoRng;
 /// signature module. All three built-in suites share SHA-256 and HKDF.
 macro_rules! sha256_suite {
     ($name:ident, $id:literal, kem: $kem:ty, kem_pk: $npk:literal, aead: $aead:ty, hpke_aead: $haead:ty,
-     aead_key: $nk:literal, sig: $sig:ident, sig_pk: $nsig:literal, sig_max: $sigmax:literal) => {
+     aead_key: $nk:literal, sig: $sig:ident, sig_pk: $nsig:literal, sig_max: $sigmax:literal,
+     sig_fixed: $fixed:literal) => {
         impl CipherSuite for $name {
             const ID: u16 = $id;
             const HASH_LEN: usize = 32;
@@ -27,6 +28,7 @@ macro_rules! sha256_suite {
             const KEM_PRIVATE_KEY_LEN: usize = 32;
             const SIGNATURE_PUBLIC_KEY_LEN: usize = $nsig;
             const SIGNATURE_MAX_LEN: usize = $sigmax;
+            const SIGNATURE_FIXED_LEN: bool = $fixed;
 
             type Hash = sha256::Sha256;
             type Mac = sha256::HmacSha256;
@@ -115,7 +117,7 @@ macro_rules! sha256_suite {
 pub struct Curve25519Aes128;
 #[cfg(feature = "suite-1")]
 sha256_suite!(Curve25519Aes128, 1, kem: ::hpke::kem::X25519HkdfSha256, kem_pk: 32,
-    aead: aes_gcm::Aes128Gcm, hpke_aead: ::hpke::aead::AesGcm128, aead_key: 16, sig: ed25519, sig_pk: 32, sig_max: 64);
+    aead: aes_gcm::Aes128Gcm, hpke_aead: ::hpke::aead::AesGcm128, aead_key: 16, sig: ed25519, sig_pk: 32, sig_max: 64, sig_fixed: true);
 
 /// MLS_128_DHKEMP256_AES128GCM_SHA256_P256 (suite 2).
 #[cfg(feature = "suite-2")]
@@ -123,7 +125,7 @@ sha256_suite!(Curve25519Aes128, 1, kem: ::hpke::kem::X25519HkdfSha256, kem_pk: 3
 pub struct P256Aes128;
 #[cfg(feature = "suite-2")]
 sha256_suite!(P256Aes128, 2, kem: ::hpke::kem::DhP256HkdfSha256, kem_pk: 65,
-    aead: aes_gcm::Aes128Gcm, hpke_aead: ::hpke::aead::AesGcm128, aead_key: 16, sig: p256, sig_pk: 65, sig_max: 72);
+    aead: aes_gcm::Aes128Gcm, hpke_aead: ::hpke::aead::AesGcm128, aead_key: 16, sig: p256, sig_pk: 65, sig_max: 72, sig_fixed: false);
 
 /// MLS_128_DHKEMX25519_CHACHA20POLY1305_SHA256_Ed25519 (suite 3).
 #[cfg(feature = "suite-3")]
@@ -132,4 +134,4 @@ pub struct Curve25519ChaCha;
 #[cfg(feature = "suite-3")]
 sha256_suite!(Curve25519ChaCha, 3, kem: ::hpke::kem::X25519HkdfSha256, kem_pk: 32,
     aead: chacha20poly1305::ChaCha20Poly1305, hpke_aead: ::hpke::aead::ChaCha20Poly1305, aead_key: 32,
-    sig: ed25519, sig_pk: 32, sig_max: 64);
+    sig: ed25519, sig_pk: 32, sig_max: 64, sig_fixed: true);

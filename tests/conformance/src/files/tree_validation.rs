@@ -52,7 +52,6 @@ impl SuiteCheck for Validation {
             now: Now::NoClock,
             max_lifetime: None,
             required: None,
-            validator: &(),
         };
         ctx("validate", tree.validate(s, &check))
     }

@@ -43,7 +43,6 @@ impl Ctx {
             now: Now::NoClock,
             max_lifetime: None,
             required: None,
-            validator: &(),
         }
     }
 
