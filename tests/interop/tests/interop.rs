@@ -1,6 +1,6 @@
-//! Mixed groups of `mls-nostd`, OpenMLS and mls-rs in one process, for the
-//! scenarios of the MLS interop suite, cipher suites 1 to 3, both
-//! directions. Only MLS wire bytes cross between implementations; after
+//! Mixed groups of `mls-nostd`, the `mls-std` Client, OpenMLS and mls-rs in
+//! one process, for the scenarios of the MLS interop suite, cipher suites 1
+//! to 3, both directions. Only MLS wire bytes cross between implementations; after
 //! every epoch all members must report the same epoch, epoch authenticator
 //! and exporter output.
 //!
@@ -25,6 +25,8 @@ fn ours(name: &str, suite: u16) -> Box<dyn Member> {
 }
 
 const OURS: (&str, Make) = ("mls-nostd", ours);
+/// The `mls-std` Client, over the same core.
+const CLIENT: (&str, Make) = ("mls-std Client", common::client::boxed);
 const PEERS: [(&str, Make); 2] = [
     ("OpenMLS", common::peer_openmls::OpenMls::boxed),
     ("mls-rs", common::mls_rs::boxed),
@@ -140,10 +142,37 @@ fn external_proposals(a: Make, b: Make, suite: u16) -> Result<usize, String> {
     Ok(g.epochs)
 }
 
+/// external_proposals with a member of `b` creating the group (the
+/// `mls-std` Client cannot create one with an `external_senders`
+/// extension): `b`'s member adds one of `a`, which commits the external Add
+/// of a member of `b`; `b`'s first member commits the external Remove of it.
+fn external_proposals_joined(a: Make, b: Make, suite: u16) -> Result<usize, String> {
+    let ds = common::peer_openmls::ExternalSenderKey::new(suite);
+    let group_id = b"interop: external proposals";
+    let mut g = Mixed::with_external_sender(b("b0", suite), group_id, &ds.public_key(), &ds.identity);
+    g.add(0, a("a0", suite))?;
+    // External Add of a member of b, committed by a's member.
+    let mut c = b("b1", suite);
+    let kp = c.key_package();
+    let epoch = g.members[0].state().0;
+    g.deliver_external(&ds.add(group_id, epoch, &kp))?;
+    g.commit(1, &Commit::default(), vec![c])?;
+    g.talk()?;
+    // External Remove of that member, committed by b's first member.
+    let victim = g.members[2].leaf();
+    let epoch = g.members[0].state().0;
+    g.deliver_external(&ds.remove(group_id, epoch, victim))?;
+    g.commit(0, &Commit::default(), vec![])?;
+    if g.members.len() != 2 {
+        return Err(format!("{} members after the external Remove, not 2", g.members.len()));
+    }
+    g.talk()?;
+    Ok(g.epochs)
+}
+
 /// deep_random: `epochs` epochs of random operations by random members of
-/// a group with members of all three implementations; `a` creates it.
-fn deep_random(a: Make, suite: u16, epochs: usize, seed: u64) -> Result<usize, String> {
-    let makes: Vec<Make> = std::iter::once(OURS.1).chain(PEERS.iter().map(|p| p.1)).collect();
+/// a group with members of each implementation in `makes`; `a` creates it.
+fn deep_random(a: Make, makes: &[Make], suite: u16, epochs: usize, seed: u64) -> Result<usize, String> {
     let mut g = Mixed::new(a("r0", suite), b"deep random");
     let mut rng = seed;
     let mut next = move |n: usize| {
@@ -155,7 +184,7 @@ fn deep_random(a: Make, suite: u16, epochs: usize, seed: u64) -> Result<usize, S
     };
     let mut named = 1;
     // Start with one member of each implementation.
-    for make in &makes {
+    for make in makes {
         g.add(0, make(&format!("r{named}"), suite))?;
         named += 1;
     }
@@ -192,6 +221,20 @@ fn deep_random(a: Make, suite: u16, epochs: usize, seed: u64) -> Result<usize, S
     g.talk()?;
     Ok(g.epochs)
 }
+
+/// What the table's rows leave out, and why.
+const NOTES: &str = "
+Notes:
+- mls-std Client rows: the Client (`mls_std::client::Client`, Basic credential, MemoryStorage, \
+handshakes as PrivateMessage, the tree in the Welcome) through its public API only.
+- branch and reinit have no mls-std Client rows: both need a resumption PSK (§8.6), which the \
+Client does not expose (no PSK store, no branch or reinit call). They are not faked.
+- external_proposals, mls-std Client → peer: the peer creates the group (the Client's \
+create_group takes no GroupContext extensions, so no external_senders); the Client joins and \
+commits the external Add, the peer the external Remove. peer → mls-std Client: the peer creates \
+and commits the Add, the Client commits the Remove.
+- commit: the Client always commits with a path (no_path is not its user's choice).
+";
 
 /// One row of the table.
 struct Run {
@@ -287,6 +330,7 @@ fn interop_table() {
             }
         }
     }
+    let three: Vec<Make> = std::iter::once(OURS.1).chain(PEERS.iter().map(|p| p.1)).collect();
     for suite in SUITES {
         for (i, (who, make)) in std::iter::once(OURS).chain(PEERS).enumerate() {
             runs.push(Run {
@@ -294,7 +338,63 @@ fn interop_table() {
                 peer: "all three",
                 suite,
                 direction: who,
-                result: run(|| deep_random(make, suite, 100, 0x9e37_79b9 + i as u64 + 16 * u64::from(suite))),
+                result: run(|| deep_random(make, &three, suite, 100, 0x9e37_79b9 + i as u64 + 16 * u64::from(suite))),
+            });
+        }
+    }
+
+    // The mls-std Client, against each peer in both directions.
+    let client_scenarios: [Scenario; 4] = [
+        ("welcome_join", welcome_join),
+        ("application", application),
+        ("commit", commit),
+        ("external_join", external_join),
+    ];
+    let (client_first, peer_first) = ("mls-std Client → peer", "peer → mls-std Client");
+    for (scenario, f) in client_scenarios {
+        for (peer, make) in PEERS {
+            for suite in SUITES {
+                for (direction, a, b) in [(client_first, CLIENT.1, make), (peer_first, make, CLIENT.1)] {
+                    runs.push(Run {
+                        scenario,
+                        peer,
+                        suite,
+                        direction,
+                        result: run(|| f(a, b, suite)),
+                    });
+                }
+            }
+        }
+    }
+    for (peer, make) in PEERS {
+        for suite in SUITES {
+            type Case = (&'static str, fn(Make, Make, u16) -> Result<usize, String>, Make, Make);
+            let cases: [Case; 2] = [
+                (client_first, external_proposals_joined, CLIENT.1, make),
+                (peer_first, external_proposals, make, CLIENT.1),
+            ];
+            for (direction, f, a, b) in cases {
+                let scenario = "external_proposals";
+                runs.push(Run {
+                    scenario,
+                    peer,
+                    suite,
+                    direction,
+                    result: run(|| f(a, b, suite)),
+                });
+            }
+        }
+    }
+    let four: Vec<Make> = [OURS, CLIENT].iter().chain(PEERS.iter()).map(|p| p.1).collect();
+    for suite in SUITES {
+        for (i, (who, make)) in [CLIENT, OURS].into_iter().chain(PEERS).enumerate() {
+            let seed = 0x7f4a_7c15 + i as u64 + 16 * u64::from(suite);
+            runs.push(Run {
+                scenario: "deep_random",
+                peer: "all four (with the Client)",
+                suite,
+                direction: who,
+                result: run(|| deep_random(make, &four, suite, 100, seed)),
             });
         }
     }
@@ -312,6 +412,7 @@ fn interop_table() {
             r.scenario, r.peer, r.suite, r.direction, result, epochs
         ));
     }
+    table.push_str(NOTES);
     let failed = runs.iter().filter(|r| r.result.is_err()).count();
     table.push_str(&format!("\n{} passed, {failed} failed\n", runs.len() - failed));
     println!("{table}");

@@ -1,6 +1,8 @@
-//! One interface over the three implementations, and a mixed group that
-//! passes only MLS wire bytes between its members.
+//! One interface over the implementations (`mls-nostd`, the `mls-std`
+//! Client, OpenMLS and mls-rs), and a mixed group that passes only MLS wire
+//! bytes between its members.
 
+pub mod client;
 pub mod mls_rs;
 pub mod ours;
 pub mod peer_openmls;
