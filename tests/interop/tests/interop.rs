@@ -142,34 +142,6 @@ fn external_proposals(a: Make, b: Make, suite: u16) -> Result<usize, String> {
     Ok(g.epochs)
 }
 
-/// external_proposals with a member of `b` creating the group (the
-/// `mls-std` Client cannot create one with an `external_senders`
-/// extension): `b`'s member adds one of `a`, which commits the external Add
-/// of a member of `b`; `b`'s first member commits the external Remove of it.
-fn external_proposals_joined(a: Make, b: Make, suite: u16) -> Result<usize, String> {
-    let ds = common::peer_openmls::ExternalSenderKey::new(suite);
-    let group_id = b"interop: external proposals";
-    let mut g = Mixed::with_external_sender(b("b0", suite), group_id, &ds.public_key(), &ds.identity);
-    g.add(0, a("a0", suite))?;
-    // External Add of a member of b, committed by a's member.
-    let mut c = b("b1", suite);
-    let kp = c.key_package();
-    let epoch = g.members[0].state().0;
-    g.deliver_external(&ds.add(group_id, epoch, &kp))?;
-    g.commit(1, &Commit::default(), vec![c])?;
-    g.talk()?;
-    // External Remove of that member, committed by b's first member.
-    let victim = g.members[2].leaf();
-    let epoch = g.members[0].state().0;
-    g.deliver_external(&ds.remove(group_id, epoch, victim))?;
-    g.commit(0, &Commit::default(), vec![])?;
-    if g.members.len() != 2 {
-        return Err(format!("{} members after the external Remove, not 2", g.members.len()));
-    }
-    g.talk()?;
-    Ok(g.epochs)
-}
-
 /// deep_random: `epochs` epochs of random operations by random members of
 /// a group with members of each implementation in `makes`; `a` creates it.
 fn deep_random(a: Make, makes: &[Make], suite: u16, epochs: usize, seed: u64) -> Result<usize, String> {
@@ -229,10 +201,9 @@ Notes:
 handshakes as PrivateMessage, the tree in the Welcome) through its public API only.
 - branch and reinit have no mls-std Client rows: both need a resumption PSK (§8.6), which the \
 Client does not expose (no PSK store, no branch or reinit call). They are not faked.
-- external_proposals, mls-std Client → peer: the peer creates the group (the Client's \
-create_group takes no GroupContext extensions, so no external_senders); the Client joins and \
-commits the external Add, the peer the external Remove. peer → mls-std Client: the peer creates \
-and commits the Add, the Client commits the Remove.
+- external_proposals, mls-std Client → peer: the Client creates the group with the \
+external_senders extension (create_group_with_extensions) and commits the external Add, the \
+peer the external Remove; peer → mls-std Client: the other way round.
 - commit: the Client always commits with a path (no_path is not its user's choice).
 ";
 
@@ -370,7 +341,7 @@ fn interop_table() {
         for suite in SUITES {
             type Case = (&'static str, fn(Make, Make, u16) -> Result<usize, String>, Make, Make);
             let cases: [Case; 2] = [
-                (client_first, external_proposals_joined, CLIENT.1, make),
+                (client_first, external_proposals, CLIENT.1, make),
                 (peer_first, external_proposals, make, CLIENT.1),
             ];
             for (direction, f, a, b) in cases {

@@ -5,7 +5,10 @@
 //! mapped to identities through [`Client::members`].
 
 use super::{Commit, Member, Processed, Propose};
+use mls_nostd::codec::{Encode, List};
+use mls_nostd::credential::Credential;
 use mls_nostd::crypto::CipherSuite;
+use mls_nostd::extension::{ExternalSender, extension_type};
 use mls_std::client::{Client, ClientError, Received, SendOptions, Status, Suite1, Suite2, Suite3};
 
 /// An `mls-std` Client in (at most) one group.
@@ -89,10 +92,18 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Member for ClientMember<S> {
         self.group = Some(group_id.to_vec());
     }
 
-    fn create_with_external_sender(&mut self, _: &[u8], _: &[u8], _: &[u8]) {
-        // `create_group` takes no GroupContext extensions: the scenarios
-        // with an external sender have a peer create the group.
-        panic!("the mls-std Client cannot create a group with an external_senders extension");
+    fn create_with_external_sender(&mut self, group_id: &[u8], signature_key: &[u8], identity: &[u8]) {
+        let sender = [ExternalSender {
+            signature_key,
+            credential: Credential::Basic { identity },
+        }];
+        let list = List::from_slice(&sender);
+        let mut data = vec![0u8; list.encoded_len()];
+        list.encode_to(&mut data).expect("encode");
+        self.client
+            .create_group_with_extensions(group_id, &[(extension_type::EXTERNAL_SENDERS, &data)])
+            .expect("create");
+        self.group = Some(group_id.to_vec());
     }
 
     fn join(&mut self, welcome: &[u8]) -> Result<(), String> {
