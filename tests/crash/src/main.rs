@@ -173,7 +173,10 @@ impl Child {
             }
         };
         let messages = if epoch > from {
-            panic!("the commit made before the crash is lost: the group is at epoch {epoch}, the others at {from}")
+            self.client
+                .last_commit(group)
+                .expect("last commit")
+                .expect("the commit made before the crash")
         } else {
             make().expect("commit")
         };
@@ -191,20 +194,25 @@ impl Child {
             let key = rx_key(id);
             let record = match self.client_storage_get(&key) {
                 Some(r) => r,
-                None => match self.client.receive(&unhex(message)) {
-                    Ok(r) => {
-                        let (kind, data) = summary(&r);
+                None => {
+                    // The record goes in the batch that stores the state
+                    // accepting the message.
+                    let mut record = None;
+                    let r = self.client.receive_with(&unhex(message), |r| {
+                        let (kind, data) = summary(r);
                         let value = format!("{kind} {}", hex(&data)).into_bytes();
-                        let put = Write::Put {
+                        record = Some(value.clone());
+                        vec![Write::Put {
                             space: Space::App,
                             key: key.clone(),
-                            value: value.clone(),
-                        };
-                        self.storage.apply(&[put]).expect("app record");
-                        value
+                            value,
+                        }]
+                    });
+                    match r {
+                        Ok(_) => record.expect("record"),
+                        Err(e) => format!("refused {}", hex(e.to_string().as_bytes())).into_bytes(),
                     }
-                    Err(e) => format!("refused {}", hex(e.to_string().as_bytes())).into_bytes(),
-                },
+                }
             };
             append_durable(
                 &self.io.join("acked"),

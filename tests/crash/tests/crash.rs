@@ -23,9 +23,12 @@ use std::sync::{Arc, Mutex};
 
 const G: &str = "g";
 
+/// Records by space and key.
+type Records = BTreeMap<(Space, Vec<u8>), Vec<u8>>;
+
 /// Storage in memory that can be copied (to fork a peer).
 #[derive(Clone, Default)]
-struct Snap(Arc<Mutex<BTreeMap<(Space, Vec<u8>), Vec<u8>>>>);
+struct Snap(Arc<Mutex<Records>>);
 
 impl Snap {
     fn deep(&self) -> Snap {
@@ -219,12 +222,10 @@ impl World {
             if !p.member() {
                 continue;
             }
-            match p.client.receive(&bytes) {
-                r @ (Ok(Received::OwnMessage { .. }) | Err(_)) => {
-                    stats.reused += 1;
-                    stats.fail(format!("{} refused a message of Carol: {r:?}", p.name));
-                }
-                Ok(_) => {}
+            let r = p.client.receive(&bytes);
+            if let Ok(Received::OwnMessage { .. }) | Err(_) = r {
+                stats.reused += 1;
+                stats.fail(format!("{} refused a message of Carol: {r:?}", p.name));
             }
         }
         if std::mem::take(&mut self.echo) {
