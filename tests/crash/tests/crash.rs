@@ -417,9 +417,14 @@ fn steps() -> Vec<Step> {
             },
             op: &["receive"],
         },
+        // Two messages in one epoch: the second has the next generation.
         Step {
             before: nothing,
             op: &["send", G, "c1"],
+        },
+        Step {
+            before: nothing,
+            op: &["send", G, "c1b"],
         },
         Step {
             before: nothing,
