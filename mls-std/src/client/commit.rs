@@ -109,9 +109,15 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
             _ => return Err(ClientError::UnexpectedMessage),
         };
         entry.staged = None;
-        entry.applied = Some(staged.commit.clone());
+        entry.applied = Some(staged.clone());
         let after = Roster::of(&entry.group);
         Changes::between(&before, &after, Some(entry.group.own_leaf())).events(id, epoch, self_update, events);
+        self.messages(entry, staged)
+    }
+
+    /// The messages of `staged`, a commit applied in `entry`, with the
+    /// tree of the group's epoch when it goes out of band.
+    fn messages(&self, entry: &Entry<S>, staged: &Staged) -> Result<CommitMessages> {
         let ratchet_tree = match (self.ratchet_tree, &staged.welcome) {
             (RatchetTreeDelivery::OutOfBand, Some(_)) => {
                 let tree = entry.group.tree();
@@ -207,6 +213,18 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
             entry.group.discard_pending_commit();
             self.persist(group_id, entry, Batch::new())?;
             Ok(())
+        })
+    }
+
+    /// The messages of the last commit this client made and applied in the
+    /// group, stored with the state it led to: after a crash between that
+    /// store and sending them, send them again (the others have not seen
+    /// the commit; this client is in its epoch). Its out-of-band ratchet
+    /// tree is the group's current one.
+    pub fn last_commit(&self, group_id: &[u8]) -> Result<Option<CommitMessages>> {
+        self.with_group(group_id, |entry, _| match &entry.applied {
+            Some(applied) => self.messages(entry, applied).map(Some),
+            None => Ok(None),
         })
     }
 

@@ -2,7 +2,7 @@
 //! Welcome or external commit), remove, leave, update, and proposals.
 
 use super::record;
-use super::{Client, ClientError, ClientEvent, CommitMessages, Entry, Invitation, Result, Status, lock};
+use super::{Client, ClientError, ClientEvent, CommitMessages, Entry, Invitation, Received, Result, Status, lock};
 use crate::storage::{Batch, Space, Write};
 use mls_nostd::codec::{Decode, List};
 use mls_nostd::crypto::{CipherSuite, HpkePrivateKey};
@@ -99,16 +99,38 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
     /// used up (unless it is the last-resort one) in the same storage batch
     /// that stores the group.
     pub fn join_group(&self, welcome: &[u8]) -> Result<Vec<u8>> {
-        self.join(welcome, None)
+        self.join(welcome, None, |_| Batch::new())
     }
 
     /// Joins a group from a `welcome` and the `ratchet_tree` given out of
     /// band; see [`Self::join_group`].
     pub fn join_group_with_tree(&self, welcome: &[u8], ratchet_tree: &[u8]) -> Result<Vec<u8>> {
-        self.join(welcome, Some(ratchet_tree))
+        self.join(welcome, Some(ratchet_tree), |_| Batch::new())
     }
 
-    fn join(&self, welcome: &[u8], ratchet_tree: Option<&[u8]>) -> Result<Vec<u8>> {
+    /// Joins from `welcome`, storing `extra` of the [`Received::Joined`]
+    /// in the same batch as the group (see [`Self::receive_with`]).
+    pub(super) fn join_with(
+        &self,
+        welcome: &[u8],
+        ratchet_tree: Option<&[u8]>,
+        extra: impl FnOnce(&Received) -> Batch,
+    ) -> Result<Received> {
+        let mut received = None;
+        self.join(welcome, ratchet_tree, |r| {
+            let batch = extra(r);
+            received = Some(r.clone());
+            batch
+        })?;
+        received.ok_or(ClientError::UnexpectedMessage)
+    }
+
+    fn join(
+        &self,
+        welcome: &[u8],
+        ratchet_tree: Option<&[u8]>,
+        extra: impl FnOnce(&Received) -> Batch,
+    ) -> Result<Vec<u8>> {
         let MlsMessage::Welcome(w) = MlsMessage::decode_exact(welcome)? else {
             return Err(ClientError::UnexpectedMessage);
         };
@@ -142,13 +164,17 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
         )?;
         let id = group.group_id().to_vec();
         self.check_free(&id)?;
-        let used = match kp.last_resort {
+        let mut used = match kp.last_resort {
             true => Batch::new(),
             false => vec![Write::Delete {
                 space: Space::KeyPackage,
                 key: reference,
             }],
         };
+        used.extend(extra(&Received::Joined {
+            group_id: id.clone(),
+            epoch: group.epoch(),
+        }));
         self.admit(&id, group, used)?;
         Ok(id)
     }

@@ -99,9 +99,10 @@ struct Entry<S: CipherSuite> {
     group: Box<HostGroup<S>>,
     /// A commit made by `commit_pending_proposals_staged`, not applied yet.
     staged: Option<Staged>,
-    /// The last commit this client made and applied, to recognise its
-    /// echo from the Delivery Service (in memory only).
-    applied: Option<Vec<u8>>,
+    /// The last commit this client made and applied, stored with the
+    /// state: to recognise its echo from the Delivery Service, and to send
+    /// it again after a crash ([`Client::last_commit`]).
+    applied: Option<Staged>,
     /// A call failed after changing the group in memory: reload it from
     /// storage before the next use.
     stale: bool,
@@ -236,7 +237,7 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
         let Some(bytes) = self.storage.get(Space::Group, id)? else {
             return Ok(None);
         };
-        let (state, staged) = record::decode_group(id, &bytes)?;
+        let (state, staged, applied) = record::decode_group(id, &bytes)?;
         let mut group = self.empty_group();
         group.restore(state).map_err(|e| match e {
             mls_nostd::Error::UnsupportedCipherSuite(stored) => ClientError::WrongCipherSuite { stored },
@@ -248,7 +249,7 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
         Ok(Some(Entry {
             group,
             staged,
-            applied: None,
+            applied,
             stale: false,
         }))
     }
@@ -327,7 +328,7 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
         let mut batch = vec![Write::Put {
             space: Space::Group,
             key: id.to_vec(),
-            value: record::encode_group(state, entry.staged.as_ref()),
+            value: record::encode_group(state, entry.staged.as_ref(), entry.applied.as_ref()),
         }];
         batch.extend(extra);
         apply_secret(&*self.storage, batch)

@@ -78,35 +78,41 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
     /// group id) or a Welcome (joins the group). The new state is stored
     /// before this returns.
     pub fn receive(&self, message: &[u8]) -> Result<Received> {
+        self.receive_with(message, |_| Batch::new())
+    }
+
+    /// [`Self::receive`], storing the writes `extra` makes of what the
+    /// message did (the application's records, in
+    /// [`Space::App`](crate::storage::Space::App)) in the same storage batch
+    /// as the state that accepted it. A message is accepted only once (a
+    /// replay is refused), so a program that must not lose one records it
+    /// this way: after a crash before this returned, the record tells
+    /// whether the message was accepted and what it was.
+    pub fn receive_with(&self, message: &[u8], extra: impl FnOnce(&Received) -> Batch) -> Result<Received> {
         let group_id = match MlsMessage::decode_exact(message)? {
             MlsMessage::PublicMessage(pm) => pm.content.group_id.to_vec(),
             MlsMessage::PrivateMessage(pm) => pm.group_id.to_vec(),
-            MlsMessage::Welcome(_) => {
-                let group_id = self.join_group(message)?;
-                let epoch = self.epoch(&group_id)?;
-                return Ok(Received::Joined { group_id, epoch });
-            }
+            MlsMessage::Welcome(_) => return self.join_with(message, None, extra),
             _ => return Err(ClientError::UnexpectedMessage),
         };
         self.with_group(&group_id, |entry, events| {
             // The Delivery Service echoes this client's staged commit:
             // it was accepted.
-            if let Some(staged) = entry.staged.clone().filter(|s| s.commit == message) {
+            let received = if let Some(staged) = entry.staged.clone().filter(|s| s.commit == message) {
                 let before = Roster::of(&entry.group);
                 self.apply_own(&group_id, entry, &staged, false, events)?;
                 let after = Roster::of(&entry.group);
-                self.persist(&group_id, entry, Batch::new())?;
                 let own = Some(entry.group.own_leaf());
-                return Ok(commit_received(&group_id, &before, &after, own, entry));
-            }
-            // The echo of a commit this client applied already.
-            if entry.applied.as_deref() == Some(message) {
-                return Ok(Received::OwnMessage {
+                commit_received(&group_id, &before, &after, own, entry)
+            } else if entry.applied.as_ref().map(|a| a.commit.as_slice()) == Some(message) {
+                // The echo of a commit this client applied already.
+                Received::OwnMessage {
                     group_id: group_id.clone(),
-                });
-            }
-            let received = self.process(&group_id, entry, message, events)?;
-            self.persist(&group_id, entry, Batch::new())?;
+                }
+            } else {
+                self.process(&group_id, entry, message, events)?
+            };
+            self.persist(&group_id, entry, extra(&received))?;
             Ok(received)
         })
     }

@@ -5,7 +5,7 @@
 //! | space | key | value |
 //! |---|---|---|
 //! | `Client` | `signature_key` | suite (u16), private key |
-//! | `Group` | group id | tag, core state, staged commit |
+//! | `Group` | group id | tag, core state, staged commit, last applied own commit |
 //! | `KeyPackage` | KeyPackageRef | tag, last-resort flag, KeyPackage, private keys |
 //!
 //! Byte strings are written with a 4-byte big-endian length.
@@ -16,7 +16,9 @@ use zeroize::Zeroizing;
 /// Key of the signature key record in [`Space::Client`].
 pub(crate) const SIGNATURE_KEY: &[u8] = b"signature_key";
 
-const GROUP_TAG: &[u8] = b"mls-std group 1";
+const GROUP_TAG: &[u8] = b"mls-std group 2";
+/// Group records written before the last applied commit was kept.
+const GROUP_TAG_1: &[u8] = b"mls-std group 1";
 const KEY_PACKAGE_TAG: &[u8] = b"mls-std key package 1";
 
 /// A commit this member made and has not applied yet, with its Welcome.
@@ -104,40 +106,56 @@ fn corrupted(space: Space, key: &[u8]) -> StorageError {
     }
 }
 
-/// Encodes a group record: the core's saved state and the staged commit.
-pub(crate) fn encode_group(state: &[u8], staged: Option<&Staged>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(state.len() + 64);
-    put(&mut out, GROUP_TAG);
-    put(&mut out, state);
+fn put_staged(out: &mut Vec<u8>, staged: Option<&Staged>) {
     match staged {
         Some(s) => {
             out.push(1);
-            put(&mut out, &s.commit);
-            put_opt(&mut out, s.welcome.as_deref());
+            put(out, &s.commit);
+            put_opt(out, s.welcome.as_deref());
         }
         None => out.push(0),
     }
+}
+
+/// A stored group: the core's state, the staged commit, and the last own
+/// commit applied (kept so that its messages can be sent again after a
+/// crash between storing them and sending them).
+pub(crate) type GroupRecord<'a> = (&'a [u8], Option<Staged>, Option<Staged>);
+
+/// Encodes a group record: the core's saved state, the staged commit and
+/// the last own commit applied.
+pub(crate) fn encode_group(state: &[u8], staged: Option<&Staged>, applied: Option<&Staged>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(state.len() + 64);
+    put(&mut out, GROUP_TAG);
+    put(&mut out, state);
+    put_staged(&mut out, staged);
+    put_staged(&mut out, applied);
     out
 }
 
-/// Decodes a group record stored under `key`: the core's state and the
-/// staged commit.
-pub(crate) fn decode_group<'a>(key: &[u8], bytes: &'a [u8]) -> Result<(&'a [u8], Option<Staged>), StorageError> {
+/// Decodes a group record stored under `key` (see [`GroupRecord`]).
+pub(crate) fn decode_group<'a>(key: &[u8], bytes: &'a [u8]) -> Result<GroupRecord<'a>, StorageError> {
     let parse = || {
         let mut r = Reader(bytes);
-        if r.bytes()? != GROUP_TAG {
-            return None;
-        }
-        let state = r.bytes()?;
-        let staged = match r.flag()? {
-            true => Some(Staged {
-                commit: r.bytes()?.to_vec(),
-                welcome: r.opt()?.map(<[u8]>::to_vec),
-            }),
-            false => None,
+        let version_2 = match r.bytes()? {
+            GROUP_TAG => true,
+            GROUP_TAG_1 => false,
+            _ => return None,
         };
+        let state = r.bytes()?;
+        let mut staged = || {
+            Some(match r.flag()? {
+                true => Some(Staged {
+                    commit: r.bytes()?.to_vec(),
+                    welcome: r.opt()?.map(<[u8]>::to_vec),
+                }),
+                false => None,
+            })
+        };
+        let pending = staged()?;
+        let applied = if version_2 { staged()? } else { None };
         r.end()?;
-        Some((state, staged))
+        Some((state, pending, applied))
     };
     parse().ok_or_else(|| corrupted(Space::Group, key))
 }
@@ -202,10 +220,21 @@ mod tests {
             commit: vec![1, 2, 3],
             welcome: Some(vec![4]),
         };
-        let bytes = encode_group(b"state", Some(&staged));
-        let (state, back) = decode_group(b"g", &bytes).unwrap();
+        let applied = Staged {
+            commit: vec![5],
+            welcome: None,
+        };
+        let bytes = encode_group(b"state", Some(&staged), Some(&applied));
+        let (state, back, last) = decode_group(b"g", &bytes).unwrap();
         assert_eq!(state, b"state");
         assert_eq!(back, Some(staged));
+        assert_eq!(last, Some(applied));
+        // A record of the first layout, without the applied commit.
+        let mut old = Vec::new();
+        put(&mut old, GROUP_TAG_1);
+        put(&mut old, b"state");
+        old.push(0);
+        assert_eq!(decode_group(b"g", &old).unwrap(), (&b"state"[..], None, None));
         // Every truncation and a trailing byte are refused, without panic.
         for n in 0..bytes.len() {
             assert!(decode_group(b"g", &bytes[..n]).is_err(), "truncated at {n}");
