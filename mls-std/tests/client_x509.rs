@@ -474,3 +474,51 @@ fn renewed_certificate_is_accepted_and_another_subject_refused() {
         }
     );
 }
+
+/// A member renews its certificate through its own `Client`: the renewal
+/// for the same subject is committed by another member; one for another
+/// subject on the same key is refused by the others' validators.
+#[test]
+fn a_client_renews_its_certificate() {
+    let time = clock();
+    let pki = Pki::new("Test");
+    let (ak, bk) = (member_key(1), member_key(2));
+    let alice = client(
+        "alice",
+        pki.chain("alice", &ak, CURRENT),
+        &ak,
+        pki.validator(&time),
+        &time,
+    );
+    let bob = client("bob", pki.chain("bob", &bk, CURRENT), &bk, pki.validator(&time), &time);
+    alice.create_group(GID).unwrap();
+    let invite = alice.invite_member(GID, &bob.fresh_key_package().unwrap()).unwrap();
+    bob.join_group(&invite.welcome).unwrap();
+
+    // Another subject on Bob's key: Alice's validator refuses it.
+    let before = state(&alice);
+    let mallory = Credential::X509 {
+        chain: pki.chain("mallory", &bk, CURRENT),
+    };
+    let p = bob.propose_update_with_credential(GID, &mallory).unwrap();
+    assert_eq!(alice.receive(&p), Err(rejected(X509Error::IdentityChanged)));
+    assert_eq!(state(&alice), before);
+
+    // The renewed certificate: accepted, committed by Alice, applied by Bob.
+    let renewed = Credential::X509 {
+        chain: pki.chain("bob", &bk, RENEWED),
+    };
+    let p = bob.propose_update_with_credential(GID, &renewed).unwrap();
+    assert!(matches!(alice.receive(&p).unwrap(), Received::Proposal { .. }));
+    let commit = alice.commit_pending_proposals(GID).unwrap();
+    bob.receive(&commit.commit).unwrap();
+    for c in [&alice, &bob] {
+        assert_eq!(c.members(GID).unwrap()[1].credential, renewed);
+    }
+    assert_eq!(
+        alice.epoch_authenticator(GID).unwrap(),
+        bob.epoch_authenticator(GID).unwrap()
+    );
+    let m = bob.send(GID, b"renewed").unwrap();
+    assert!(matches!(alice.receive(&m).unwrap(), Received::Application { .. }));
+}

@@ -4,8 +4,8 @@
 use super::persist::Outgoing;
 use super::proposals::{check_proposal, proposal_ref};
 use super::{Group, HandshakeFormat, extensions_of, leaf_check};
-use crate::codec::Decode;
-use crate::credential::CredentialValidator;
+use crate::codec::{Decode, Encode};
+use crate::credential::{Credential, CredentialValidator};
 use crate::crypto::{CipherSuite, CryptoRng, HashOutput};
 use crate::error::{Error, Result};
 use crate::framing::{
@@ -218,22 +218,51 @@ where
         rng: &mut R,
         out: &'o mut [u8],
     ) -> Result<Outgoing<&'o [u8]>> {
+        self.update_proposal(None, authenticated_data, now, rng, out)
+    }
+
+    /// As [`Group::propose_update`], with a new `credential` for this
+    /// member under the same signature key: for example a renewed
+    /// certificate. Every member's Authentication Service checks it,
+    /// including `validate_successor` against the old one (§5.3.1). Its
+    /// type must be in the leaf's capabilities.
+    pub fn propose_update_with_credential<'o, R: CryptoRng>(
+        &mut self,
+        credential: Credential<'_>,
+        authenticated_data: &[u8],
+        now: Now,
+        rng: &mut R,
+        out: &'o mut [u8],
+    ) -> Result<Outgoing<&'o [u8]>> {
+        self.update_proposal(Some(credential), authenticated_data, now, rng, out)
+    }
+
+    fn update_proposal<'o, R: CryptoRng>(
+        &mut self,
+        credential: Option<Credential<'_>>,
+        authenticated_data: &[u8],
+        now: Now,
+        rng: &mut R,
+        out: &'o mut [u8],
+    ) -> Result<Outgoing<&'o [u8]>> {
         self.active()?;
         let (sk, pk) = fresh_hpke_key(&self.suite, rng)?;
         let template = self
             .tree
             .leaf(self.own)
             .ok_or(Error::LeafOutOfRange { leaf: self.own })?;
+        let credential = credential.unwrap_or(template.credential);
         let leaf = LeafNode {
             encryption_key: &pk,
             source: LeafNodeSource::Update,
+            credential,
             signature: &[],
             signed_bytes: &[],
             raw: &[],
             ..template
         };
         let mut store = M::LeafBytes::blank();
-        let buf = store.room(super::leaf_room(template.raw.len()));
+        let buf = store.room(super::leaf_room(template.raw.len() + credential.encoded_len()));
         let len = sign_leaf_node(
             &self.suite,
             &leaf,

@@ -2,7 +2,9 @@
 //! Welcome or external commit), remove, leave, update, and proposals.
 
 use super::record;
-use super::{Client, ClientError, ClientEvent, CommitMessages, Entry, Invitation, Received, Result, Status, lock};
+use super::{
+    Client, ClientError, ClientEvent, CommitMessages, Credential, Entry, Invitation, Received, Result, Status, lock,
+};
 use crate::storage::{Batch, Space, Write};
 use mls_nostd::codec::{Decode, List};
 use mls_nostd::crypto::{CipherSuite, HpkePrivateKey};
@@ -316,6 +318,40 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
                 extensions: List::from_slice(&extensions),
             };
             self.propose(group_id, entry, &proposal, len)
+        })
+    }
+
+    /// Proposes fresh keys and a new `credential` for this client's leaf,
+    /// under the same signature key (for example a renewed certificate);
+    /// returns the proposal, for another member to commit (§12.2: a member
+    /// does not commit its own Update). Every member's validator checks the
+    /// credential and its succession (§5.3.1). Only this group's leaf
+    /// changes: build the client with the new credential for new
+    /// KeyPackages.
+    pub fn propose_update_with_credential(&self, group_id: &[u8], credential: &Credential) -> Result<Vec<u8>> {
+        let certificates: Vec<&[u8]> = match credential {
+            Credential::Basic { .. } => Vec::new(),
+            Credential::X509 { chain } => chain.iter().map(Vec::as_slice).collect(),
+        };
+        let core = match credential {
+            Credential::Basic { identity } => mls_nostd::credential::Credential::Basic { identity },
+            Credential::X509 { .. } => mls_nostd::credential::Credential::X509 {
+                certificates: List::from_slice(&certificates),
+            },
+        };
+        self.with_group(group_id, |entry, _| {
+            let (now, mut rng) = (self.now(), self.rng());
+            let group = &mut *entry.group;
+            let mut out = vec![0u8; 8 * 1024 + credential.identity().len()];
+            let o = match group.propose_update_with_credential(core, &[], now, &mut rng, &mut out) {
+                Err(mls_nostd::Error::BufferTooSmall { needed }) => {
+                    out = vec![0u8; needed];
+                    group.propose_update_with_credential(core, &[], now, &mut rng, &mut out)?
+                }
+                r => r?,
+            };
+            let saved = self.persist(group_id, entry, Batch::new())?;
+            Ok(o.release(&saved)?.to_vec())
         })
     }
 
