@@ -69,6 +69,15 @@ pub struct SecretTreeConfig {
     pub max_generation: u32,
 }
 
+impl SecretTreeConfig {
+    /// Limits of 0: no message is accepted (a placeholder until the real
+    /// limits are set).
+    pub const ZERO: SecretTreeConfig = SecretTreeConfig {
+        max_forward_distance: 0,
+        max_generation: 0,
+    };
+}
+
 impl Default for SecretTreeConfig {
     /// A forward distance of 1000 and no limit on generations.
     fn default() -> Self {
@@ -136,10 +145,7 @@ impl<const LEAVES: usize, const LB: usize, const ST: usize, const SKIPPED: usize
             skipped: Window::new(),
             n_leaves: 0,
             height: 0,
-            config: SecretTreeConfig {
-                max_forward_distance: 0,
-                max_generation: 0,
-            },
+            config: SecretTreeConfig::ZERO,
         }
     }
 }
@@ -152,10 +158,7 @@ impl<M: Memory, const SKIPPED: usize> SecretTree<M, SKIPPED> {
             skipped: Window::new(),
             n_leaves: 0,
             height: 0,
-            config: SecretTreeConfig {
-                max_forward_distance: 0,
-                max_generation: 0,
-            },
+            config: SecretTreeConfig::ZERO,
         }
     }
 
@@ -166,10 +169,7 @@ impl<M: Memory, const SKIPPED: usize> SecretTree<M, SKIPPED> {
         self.skipped = Window::new();
         self.n_leaves = 0;
         self.height = 0;
-        self.config = SecretTreeConfig {
-            max_forward_distance: 0,
-            max_generation: 0,
-        };
+        self.config = SecretTreeConfig::ZERO;
     }
 
     /// The tree of an epoch with `n_leaves` leaves (the ratchet tree's

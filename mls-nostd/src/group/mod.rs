@@ -99,10 +99,7 @@ impl GroupConfig {
     /// 0, which accept no message. Only for a `static` group that gets its
     /// real configuration at boot ([`Group::new`], [`Group::set_config`]).
     pub const ZERO: GroupConfig = GroupConfig {
-        secret_tree: SecretTreeConfig {
-            max_forward_distance: 0,
-            max_generation: 0,
-        },
+        secret_tree: SecretTreeConfig::ZERO,
         handshake: HandshakeFormat::Public,
         padding: 0,
         max_lifetime: None,

@@ -218,26 +218,15 @@ where
         rng: &mut R,
         out: &'o mut [u8],
     ) -> Result<Outgoing<&'o [u8]>> {
-        self.update_proposal(None, authenticated_data, now, rng, out)
+        self.propose_update_with(None, authenticated_data, now, rng, out)
     }
 
-    /// As [`Group::propose_update`], with a new `credential` for this
-    /// member under the same signature key: for example a renewed
-    /// certificate. Every member's Authentication Service checks it,
-    /// including `validate_successor` against the old one (§5.3.1). Its
+    /// As [`Group::propose_update`]; with `Some(credential)`, a new
+    /// credential for this member under the same signature key (for example
+    /// a renewed certificate). Every member's Authentication Service checks
+    /// it, including `validate_successor` against the old one (§5.3.1). Its
     /// type must be in the leaf's capabilities.
-    pub fn propose_update_with_credential<'o, R: CryptoRng>(
-        &mut self,
-        credential: Credential<'_>,
-        authenticated_data: &[u8],
-        now: Now,
-        rng: &mut R,
-        out: &'o mut [u8],
-    ) -> Result<Outgoing<&'o [u8]>> {
-        self.update_proposal(Some(credential), authenticated_data, now, rng, out)
-    }
-
-    fn update_proposal<'o, R: CryptoRng>(
+    pub fn propose_update_with<'o, R: CryptoRng>(
         &mut self,
         credential: Option<Credential<'_>>,
         authenticated_data: &[u8],

@@ -17,9 +17,8 @@ impl<M: Memory> RatchetTree<M> {
             return Err(Error::CapacityExceeded { what: "leaf node size" });
         }
         self.reserve(1)?;
-        self.clear();
-        self.reserve(1)?;
-        self.width = 1;
+        self.start(1);
+        self.shrink();
         if let Some(slot) = self.leaves.as_mut_slice().first_mut() {
             slot.leaf.set(leaf_node);
         }

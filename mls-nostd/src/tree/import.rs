@@ -84,9 +84,8 @@ impl<M: Memory> RatchetTree<M> {
         }
 
         self.reserve(width)?;
-        self.clear();
-        self.reserve(width)?;
-        self.width = width;
+        self.start(width);
+        self.shrink();
         for (i, node) in nodes.iter().enumerate() {
             let x = i / 2;
             match node {

@@ -161,7 +161,14 @@ impl<M: Memory> RatchetTree<M> {
 
     /// Empties the tree in place.
     pub fn clear(&mut self) {
-        self.width = 0;
+        self.start(0);
+        self.shrink();
+    }
+
+    /// Blanks every slot and gives the tree `width` leaves: the first step
+    /// of building a tree whose storage [`Self::reserve`] already sized.
+    fn start(&mut self, width: u32) {
+        self.width = width;
         self.leaves.as_mut_slice().iter_mut().for_each(LeafSlot::reset);
         self.parents
             .as_mut_slice()
@@ -171,7 +178,6 @@ impl<M: Memory> RatchetTree<M> {
             .as_mut_slice()
             .iter_mut()
             .for_each(|h| *h = HashOutput::empty());
-        self.shrink();
     }
 
     /// Makes room for a tree of `width` leaves (slots past the current
