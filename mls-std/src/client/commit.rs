@@ -119,13 +119,7 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
     /// tree of the group's epoch when it goes out of band.
     fn messages(&self, entry: &Entry<S>, staged: &Staged) -> Result<CommitMessages> {
         let ratchet_tree = match (self.ratchet_tree, &staged.welcome) {
-            (RatchetTreeDelivery::OutOfBand, Some(_)) => {
-                let tree = entry.group.tree();
-                let mut out = vec![0u8; tree.encoded_len()];
-                let n = tree.encode_to(&mut out)?;
-                out.truncate(n);
-                Some(out)
-            }
+            (RatchetTreeDelivery::OutOfBand, Some(_)) => Some(super::queries::tree_bytes(&entry.group)?),
             _ => None,
         };
         Ok(CommitMessages {

@@ -329,43 +329,28 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
     /// changes: build the client with the new credential for new
     /// KeyPackages.
     pub fn propose_update_with_credential(&self, group_id: &[u8], credential: &Credential) -> Result<Vec<u8>> {
-        let certificates: Vec<&[u8]> = match credential {
-            Credential::Basic { .. } => Vec::new(),
-            Credential::X509 { chain } => chain.iter().map(Vec::as_slice).collect(),
-        };
-        let core = match credential {
-            Credential::Basic { identity } => mls_nostd::credential::Credential::Basic { identity },
-            Credential::X509 { .. } => mls_nostd::credential::Credential::X509 {
-                certificates: List::from_slice(&certificates),
-            },
-        };
-        self.with_group(group_id, |entry, _| {
-            let (now, mut rng) = (self.now(), self.rng());
-            let group = &mut *entry.group;
-            let mut out = vec![0u8; 8 * 1024 + credential.identity().len()];
-            let o = match group.propose_update_with_credential(core, &[], now, &mut rng, &mut out) {
-                Err(mls_nostd::Error::BufferTooSmall { needed }) => {
-                    out = vec![0u8; needed];
-                    group.propose_update_with_credential(core, &[], now, &mut rng, &mut out)?
-                }
-                r => r?,
-            };
-            let saved = self.persist(group_id, entry, Batch::new())?;
-            Ok(o.release(&saved)?.to_vec())
-        })
+        self.update(group_id, Some(credential))
     }
 
     /// Proposes fresh keys for this client's leaf (an Update); returns the
     /// proposal.
     pub fn propose_update(&self, group_id: &[u8]) -> Result<Vec<u8>> {
+        self.update(group_id, None)
+    }
+
+    /// An Update proposal, with a new credential or the current one.
+    fn update(&self, group_id: &[u8], credential: Option<&Credential>) -> Result<Vec<u8>> {
+        let certificates = credential.map(Credential::certificates).unwrap_or_default();
+        let credential = credential.map(|c| c.to_core(&certificates));
+        let extra = credential.map_or(0, |c| mls_nostd::codec::Encode::encoded_len(&c));
         self.with_group(group_id, |entry, _| {
             let (now, mut rng) = (self.now(), self.rng());
             let group = &mut *entry.group;
-            let mut out = vec![0u8; 8 * 1024];
-            let o = match group.propose_update(&[], now, &mut rng, &mut out) {
+            let mut out = vec![0u8; 8 * 1024 + extra];
+            let o = match group.propose_update_with(credential, &[], now, &mut rng, &mut out) {
                 Err(mls_nostd::Error::BufferTooSmall { needed }) => {
                     out = vec![0u8; needed];
-                    group.propose_update(&[], now, &mut rng, &mut out)?
+                    group.propose_update_with(credential, &[], now, &mut rng, &mut out)?
                 }
                 r => r?,
             };

@@ -2,7 +2,7 @@
 //! storage under their KeyPackageRef until a Welcome uses them.
 
 use super::record::{self, KeyPackageRecord};
-use super::{Client, Credential, KeyPackageLifetime, Result};
+use super::{Client, KeyPackageLifetime, Result};
 use crate::storage::{Space, Write};
 use mls_nostd::codec::List;
 use mls_nostd::credential::credential_type;
@@ -23,23 +23,14 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
     /// The certificates of an X.509 credential, borrowed, for a
     /// [`LeafTemplate`].
     pub(super) fn certificates(&self) -> Vec<&[u8]> {
-        match &self.credential {
-            Credential::Basic { .. } => Vec::new(),
-            Credential::X509 { chain } => chain.iter().map(Vec::as_slice).collect(),
-        }
+        self.credential.certificates()
     }
 
     /// What this client's LeafNodes hold; `certificates` from
     /// [`Self::certificates`], `suites` is `[S::ID]`.
     pub(super) fn template<'a>(&'a self, certificates: &'a [&'a [u8]], suites: &'a [u16]) -> LeafTemplate<'a> {
-        let credential = match &self.credential {
-            Credential::Basic { identity } => mls_nostd::credential::Credential::Basic { identity },
-            Credential::X509 { .. } => mls_nostd::credential::Credential::X509 {
-                certificates: List::from_slice(certificates),
-            },
-        };
         LeafTemplate {
-            credential,
+            credential: self.credential.to_core(certificates),
             capabilities: Capabilities {
                 versions: List::from_slice(&VERSIONS),
                 cipher_suites: List::from_slice(suites),

@@ -36,6 +36,26 @@ impl Credential {
         }
     }
 
+    /// The DER certificates of an X.509 chain, borrowed (none for Basic),
+    /// for [`Self::to_core`].
+    pub(crate) fn certificates(&self) -> Vec<&[u8]> {
+        match self {
+            Credential::Basic { .. } => Vec::new(),
+            Credential::X509 { chain } => chain.iter().map(Vec::as_slice).collect(),
+        }
+    }
+
+    /// The core's view of this credential; `certificates` from
+    /// [`Self::certificates`].
+    pub(crate) fn to_core<'a>(&'a self, certificates: &'a [&'a [u8]]) -> mls_nostd::credential::Credential<'a> {
+        match self {
+            Credential::Basic { identity } => mls_nostd::credential::Credential::Basic { identity },
+            Credential::X509 { .. } => mls_nostd::credential::Credential::X509 {
+                certificates: mls_nostd::codec::List::from_slice(certificates),
+            },
+        }
+    }
+
     pub(crate) fn from_core(c: &mls_nostd::credential::Credential<'_>) -> Self {
         match c {
             mls_nostd::credential::Credential::Basic { identity } => Credential::Basic {

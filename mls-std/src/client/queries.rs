@@ -112,12 +112,15 @@ impl<S: CipherSuite + Copy + Send + Sync + 'static> Client<S> {
     /// The group's ratchet tree, encoded (RFC 9420 §12.4.3.3), for joiners
     /// that get it out of band.
     pub fn ratchet_tree(&self, group_id: &[u8]) -> Result<Vec<u8>> {
-        self.with_group(group_id, |e, _| {
-            let tree = e.group.tree();
-            let mut out = vec![0u8; mls_nostd::codec::Encode::encoded_len(tree)];
-            let n = mls_nostd::codec::Encode::encode_to(tree, &mut out)?;
-            out.truncate(n);
-            Ok(out)
-        })
+        self.with_group(group_id, |e, _| tree_bytes(&e.group))
     }
+}
+
+/// `group`'s ratchet tree, encoded.
+pub(super) fn tree_bytes<S: CipherSuite>(group: &super::HostGroup<S>) -> Result<Vec<u8>> {
+    let tree = group.tree();
+    let mut out = vec![0u8; mls_nostd::codec::Encode::encoded_len(tree)];
+    let n = mls_nostd::codec::Encode::encode_to(tree, &mut out)?;
+    out.truncate(n);
+    Ok(out)
 }
