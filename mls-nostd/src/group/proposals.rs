@@ -278,11 +278,12 @@ fn members_support(tree: &impl TreeRead, exts: &Extensions<'_>) -> bool {
     })
 }
 
-/// Whether two LeafNodes are the same client, for the rule that a client
-/// may not be added twice (§12.2): identical signature keys, the RFC's
-/// example. Comparing identities is left to the application.
-fn same_client(a: &crate::tree::LeafNode<'_>, b: &crate::tree::LeafNode<'_>) -> bool {
-    a.signature_key == b.signature_key
+/// Whether a member with `signature_key` is the client of LeafNode `b`,
+/// for the rule that a client may not be added twice (§12.2): identical
+/// signature keys, the RFC's example. Comparing identities is left to the
+/// application.
+fn same_client(signature_key: &[u8], b: &crate::tree::LeafNode<'_>) -> bool {
+    signature_key == b.signature_key
 }
 
 /// Validates a proposal list (§12.2) and stages its application in the
@@ -432,7 +433,7 @@ pub(super) fn stage<'c, S: CipherSuite, M: Memory, A: CredentialValidator>(
             validate_key_package(suite, &key_package, leaf, &check)?;
             check_credential(validator, &key_package.leaf_node, CredentialUse::KeyPackage)?;
             let new = &key_package.leaf_node;
-            if view.members().any(|(_, m)| same_client(&m, new)) {
+            if (0..view.width()).any(|i| view.leaf_keys(i).is_some_and(|k| same_client(k.1, new))) {
                 return Err(invalid("Add of a client already in the group"));
             }
             check_leaf_unique(&view, new, leaf)?;

@@ -514,11 +514,8 @@ where
             }
         }
         self.import_group_info_tree(&gi, ratchet_tree, now)?;
-        let own = self
-            .tree
-            .members()
-            .find(|(_, l)| l.raw == kp.leaf_node.raw)
-            .map(|(i, _)| i)
+        let own = (0..self.tree.width())
+            .find(|&i| self.tree.leaf_bytes(i) == Some(kp.leaf_node.raw))
             .ok_or(Error::Malformed {
                 reason: "own leaf not in the tree",
             })?;

@@ -22,6 +22,7 @@ mod leaf_node;
 mod node;
 mod read;
 mod stage;
+mod unique;
 mod validate;
 
 pub use hash::parent_hash;

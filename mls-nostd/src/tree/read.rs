@@ -3,7 +3,7 @@
 //! the stored tree and for a tree seen through staged changes.
 
 use super::{LeafNode, parent_hash};
-use crate::codec::{Decode, Writer};
+use crate::codec::{Decode, Reader, Writer};
 use crate::crypto::{CipherSuite, HashOutput, hash_encoded};
 use crate::error::{Error, Result};
 use crate::tree_math::{self, left, level, right};
@@ -46,6 +46,13 @@ pub trait TreeRead {
         LeafNode::decode_exact(self.leaf_bytes(leaf)?).ok()
     }
 
+    /// `(encryption_key, signature_key)` of a non-blank leaf: the first two
+    /// fields of its encoding (§7.2), read without decoding the rest.
+    fn leaf_keys(&self, leaf: u32) -> Option<(&[u8], &[u8])> {
+        let mut r = Reader::new(self.leaf_bytes(leaf)?);
+        Some((r.vec_bytes().ok()?, r.vec_bytes().ok()?))
+    }
+
     /// The parent node `node`, if it exists and is not blank.
     fn parent(&self, node: u32) -> Option<ParentRef<'_>> {
         let (encryption_key, parent_hash) = self.parent_fields(node)?;
@@ -67,7 +74,7 @@ pub trait TreeRead {
     /// The HPKE public key of a non-blank node.
     fn encryption_key(&self, node: u32) -> Option<&[u8]> {
         match tree_math::node_to_leaf(node) {
-            Some(leaf) => self.leaf(leaf).map(|l| l.encryption_key),
+            Some(leaf) => self.leaf_keys(leaf).map(|k| k.0),
             None => self.parent_fields(node).map(|p| p.0),
         }
     }

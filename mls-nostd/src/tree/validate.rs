@@ -178,10 +178,7 @@ pub fn check_leaf_unique(tree: &impl TreeRead, leaf: &LeafNode<'_>, index: u32) 
     {
         return Err(invalid("encryption key already in the tree"));
     }
-    if tree
-        .members()
-        .any(|(i, m)| i != index && m.signature_key == leaf.signature_key)
-    {
+    if (0..tree.width()).any(|i| i != index && tree.leaf_keys(i).is_some_and(|k| k.1 == leaf.signature_key)) {
         return Err(invalid("signature key used by another member"));
     }
     Ok(())
@@ -199,7 +196,7 @@ impl<M: crate::memory::Memory> RatchetTree<M> {
             validate_leaf_node(suite, &leaf, i, LeafContext::Tree, check)?;
         }
         self.check_credentials_supported()?;
-        self.check_unique_keys()?;
+        super::unique::check_unique_keys::<M>(self)?;
         for node in (1..tree_math::node_width(self.width)).step_by(2) {
             if self.parent(node).is_some() && self.parent_hash_chains(suite, node) != 1 {
                 return Err(invalid("parent node is not parent-hash valid"));
@@ -209,33 +206,23 @@ impl<M: crate::memory::Memory> RatchetTree<M> {
     }
 
     /// Every member's credential type is in every member's capabilities.
+    /// A tree uses few credential types: each is looked up in every
+    /// member's capabilities once, not once per member using it.
     fn check_credentials_supported(&self) -> Result<()> {
+        let (mut supported, mut next) = ([None::<u16>; 4], 0);
         for (_, a) in self.members() {
             let t = a.credential.credential_type();
+            if supported.contains(&Some(t)) {
+                continue;
+            }
             if !self
                 .members()
                 .all(|(_, b)| b.capabilities.credentials.iter().any(|c| c == t))
             {
                 return Err(invalid("a credential type is not supported by every member"));
             }
-        }
-        Ok(())
-    }
-
-    /// Signature keys are unique among leaves; encryption keys among all
-    /// nodes (§7.3, §12.4.3.1).
-    fn check_unique_keys(&self) -> Result<()> {
-        let n = tree_math::node_width(self.width);
-        for (i, a) in self.members() {
-            if self.members().any(|(j, b)| j > i && b.signature_key == a.signature_key) {
-                return Err(invalid("duplicate signature key"));
-            }
-        }
-        for x in 0..n {
-            let Some(k) = self.encryption_key(x) else { continue };
-            if (x + 1..n).any(|y| self.encryption_key(y) == Some(k)) {
-                return Err(invalid("duplicate encryption key"));
-            }
+            supported[next % supported.len()] = Some(t);
+            next += 1;
         }
         Ok(())
     }

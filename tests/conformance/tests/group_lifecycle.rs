@@ -1345,3 +1345,59 @@ fn commit_chooses_among_stored_private() {
 fn commit_chooses_among_stored_public() {
     commit_chooses_among_stored(Curve25519Aes128, HandshakeFormat::Public);
 }
+
+/// Signature keys are unique among members (§7.3, §12.2): a second
+/// KeyPackage of a member is not added, and a received tree whose two
+/// leaves share a signature key is refused (while one with two clients'
+/// leaves is valid).
+#[test]
+fn a_shared_signature_key_is_refused() {
+    use mls_nostd::key_package::KeyPackage;
+    use mls_nostd::memory::Fixed;
+    use mls_nostd::tree::{LeafCheck, Node, NodeList, RatchetTree};
+    let mut alice = Client::new(Curve25519Aes128, "alice", GroupConfig::new(), 0);
+    let mut bob = Client::new(Curve25519Aes128, "bob", GroupConfig::new(), 0);
+    let mut carol = Client::new(Curve25519Aes128, "carol", GroupConfig::new(), 0);
+    let ((bob1, _), (bob2, _), (carol1, _)) = (bob.key_package(), bob.key_package(), carol.key_package());
+    alice.create(b"group", &[]);
+    let mut work = vec![0u8; 1 << 16];
+    let twice = alice.group.commit(
+        &CommitOptions {
+            proposals: &[add(&bob1), add(&bob2)],
+            ..Default::default()
+        },
+        &(),
+        NOW,
+        &mut alice.rng,
+        &mut work,
+    );
+    assert!(matches!(
+        twice.err(),
+        Some(Error::Malformed {
+            reason: "Add of a client already in the group"
+        })
+    ));
+
+    let leaf = |kp: &'static [u8]| Some(Node::Leaf(KeyPackage::decode_message(kp).unwrap().leaf_node));
+    let validate = |a: &'static [u8], b: &'static [u8]| {
+        let nodes = [leaf(a), None, leaf(b)];
+        let bytes = encode(&List::from_slice(&nodes));
+        let mut tree = Box::new(RatchetTree::<Fixed<4, 1024>>::new());
+        tree.import(&NodeList::decode_exact(&bytes).unwrap()).unwrap();
+        let check = LeafCheck {
+            group_id: b"group",
+            now: NOW,
+            max_lifetime: None,
+            required: None,
+        };
+        tree.validate(&Curve25519Aes128, &check)
+    };
+    let (bob1, bob2, carol1) = (bob1.leak(), bob2.leak(), carol1.leak());
+    assert_eq!(validate(bob1, carol1), Ok(()));
+    assert_eq!(
+        validate(bob1, bob2),
+        Err(Error::InvalidTree {
+            reason: "duplicate signature key"
+        })
+    );
+}

@@ -177,6 +177,34 @@ fn duplicate_encryption_key_is_refused() {
     }
 }
 
+/// A parent whose key is a leaf's: the keys of leaves and parents are
+/// checked against each other, not only among their own kind.
+#[test]
+fn parent_with_a_leaf_encryption_key_is_refused() {
+    let results = damaged(|nodes| {
+        let Some(key) = nodes.iter().find_map(|n| match n {
+            Some(Node::Leaf(l)) => Some(l.encryption_key),
+            _ => None,
+        }) else {
+            return false;
+        };
+        let Some(Some(Node::Parent(p))) = nodes.iter_mut().rev().find(|n| matches!(n, Some(Node::Parent(_)))) else {
+            return false;
+        };
+        p.encryption_key = key;
+        true
+    });
+    assert!(!results.is_empty());
+    for r in results {
+        assert_eq!(
+            r,
+            Err(Error::InvalidTree {
+                reason: "duplicate encryption key"
+            })
+        );
+    }
+}
+
 /// Trees with unmerged leaves: replace the first non-empty list.
 fn damage_unmerged(f: impl Fn(usize, &[u32], u32) -> Option<Vec<u32>>) -> Vec<Result<(), Error>> {
     damaged(|nodes| {
