@@ -121,6 +121,7 @@ pub mod group_context;
 pub mod key_package;
 pub mod key_schedule;
 pub mod memory;
+pub mod parallel;
 pub mod proposal;
 pub mod psk;
 pub mod secret_tree;

@@ -94,10 +94,11 @@ pub trait Memory {
     type Store: Slots<u8> + Item;
 }
 
-/// What an element or a container of a [`Memory`] must offer.
-pub trait Item: Clone + PartialEq + Eq + core::fmt::Debug {}
+/// What an element or a container of a [`Memory`] must offer: plain
+/// data that jobs on other threads may read ([`crate::parallel`]).
+pub trait Item: Clone + PartialEq + Eq + core::fmt::Debug + Send + Sync {}
 
-impl<T: Clone + PartialEq + Eq + core::fmt::Debug> Item for T {}
+impl<T: Clone + PartialEq + Eq + core::fmt::Debug + Send + Sync> Item for T {}
 
 /// Fixed arrays: at most `LEAVES` members (a power of two, at most
 /// 65,536), LeafNodes of at most `LEAF_BYTES` bytes, `STORE` bytes of

@@ -8,6 +8,8 @@
 //!   create, invite, join, send, receive, with its state in storage.
 //! - [`memory`]: [`Growable`](memory::Growable), memory that follows the
 //!   group (no compile-time bound on members), for the core's `Group`.
+//! - [`parallel`]: the core's independent jobs (UpdatePath encryptions,
+//!   LeafNode signatures of a joined tree) on rayon's thread pool.
 //! - [`storage`]: where group states, KeyPackage private keys and PSKs are
 //!   kept: memory, one file per record, SQLite, and encryption at rest over
 //!   any of them.
@@ -18,6 +20,7 @@
 
 pub mod client;
 pub mod memory;
+pub mod parallel;
 pub mod storage;
 pub mod x509;
 

@@ -15,6 +15,7 @@
 //! methods take `&self` so that a provider can hold a peripheral handle.
 
 mod bytes;
+pub(crate) mod drawn;
 pub mod labels;
 mod rustcrypto;
 
@@ -84,7 +85,7 @@ pub trait Digest: Update {
 ///
 /// Lengths are in bytes. Every method that consumes external bytes returns a
 /// typed error instead of panicking.
-pub trait CipherSuite {
+pub trait CipherSuite: Sync {
     /// IANA value (§17.1).
     const ID: u16;
     /// `KDF.Nh`, also the hash output length.

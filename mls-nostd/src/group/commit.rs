@@ -312,6 +312,7 @@ where
                     applied.added(),
                     &mut scratch,
                     rng,
+                    self.parallel.get(),
                     path_area,
                 )?;
                 Some(UpdatePath::decode_exact(path_area)?)

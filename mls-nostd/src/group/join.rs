@@ -233,7 +233,17 @@ where
         let (path_area, work) = work.split_at_mut(path_len);
         let new_gc = encode_context(&new_context)?;
         let mut scratch = [0u8; scratch_len(super::MAX_GROUP_CONTEXT_LEN)];
-        encrypt_path(&self.suite, &view, &created, &new_gc, &[], &mut scratch, rng, path_area)?;
+        encrypt_path(
+            &self.suite,
+            &view,
+            &created,
+            &new_gc,
+            &[],
+            &mut scratch,
+            rng,
+            self.parallel.get(),
+            path_area,
+        )?;
         let path = UpdatePath::decode_exact(path_area)?;
 
         // Sign, and compute the new epoch from the signature.

@@ -48,6 +48,7 @@ use crate::extension::{self, Extensions, RequiredCapabilities};
 use crate::group_context::GroupContext;
 use crate::key_schedule::EpochSecrets;
 use crate::memory::{Fixed, Memory};
+use crate::parallel::{Parallel, Sequential};
 use crate::proposal::ReInit;
 use crate::secret_tree::{SecretTree, SecretTreeConfig};
 use crate::tree::{LeafCheck, LeafNode, Now, RatchetTree, TreeRead};
@@ -278,7 +279,32 @@ pub struct Group<
     /// Counts changes, to pair sent bytes with saved states.
     version: u64,
     validator: A,
+    parallel: Jobs,
 }
+
+/// Where a group runs its independent jobs ([`Group::set_parallel`]).
+/// `None`, all zero bytes (a `static` group stays in `.bss`), runs them
+/// in turn. Every executor gives the same results, so it takes no part in
+/// comparing groups.
+#[derive(Clone, Copy)]
+struct Jobs(Option<&'static dyn Parallel>);
+
+impl Jobs {
+    fn get(self) -> &'static dyn Parallel {
+        match self.0 {
+            Some(p) => p,
+            None => &Sequential,
+        }
+    }
+}
+
+impl PartialEq for Jobs {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Jobs {}
 
 impl<S: CipherSuite, M: Memory, const K: usize, const P: usize, A: CredentialValidator> core::fmt::Debug
     for Group<S, M, K, P, A>
@@ -371,6 +397,7 @@ where
             pending_update: crate::crypto::HpkePrivateKey::empty(),
             version: 0,
             validator: (),
+            parallel: Jobs(None),
         }
     }
 }
@@ -406,7 +433,16 @@ where
             pending_update: crate::crypto::HpkePrivateKey::empty(),
             version: 0,
             validator,
+            parallel: Jobs(None),
         }
+    }
+
+    /// Runs this group's independent jobs (the encryptions of a commit's
+    /// UpdatePath, the LeafNode signatures of a tree it joins) with
+    /// `parallel`, for example on a thread pool; `None` runs them in turn
+    /// on the calling thread, the default. Results do not depend on it.
+    pub fn set_parallel(&mut self, parallel: Option<&'static dyn Parallel>) {
+        self.parallel = Jobs(parallel);
     }
 
     /// The Authentication Service.

@@ -59,7 +59,7 @@ where
             })?;
         self.tree.import(&NodeList::decode_exact(tree_bytes)?)?;
         let check = leaf_check(gc.group_id, now, self.config.max_lifetime, &gc.extensions);
-        self.tree.validate(&self.suite, &check)?;
+        self.tree.validate_with(&self.suite, &check, self.parallel.get())?;
         if !self.validator.accepts_all() {
             for (_, member) in self.tree.members() {
                 crate::tree::check_credential(&self.validator, &member, crate::credential::CredentialUse::GroupMember)?;

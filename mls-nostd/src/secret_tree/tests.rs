@@ -5,7 +5,7 @@ use crate::crypto::labels::expand_with_label;
 use crate::crypto::{AeadTag, CryptoRng, Curve25519Aes128, HpkePrivateKey, HpkePublicKey, KemOutput};
 use crate::crypto::{Signature, SignaturePrivateKey, SignaturePublicKey};
 use crate::memory::Fixed;
-use core::cell::Cell;
+use core::sync::atomic::{AtomicU32, Ordering};
 use std::println;
 
 const S: Curve25519Aes128 = Curve25519Aes128;
@@ -258,7 +258,7 @@ fn a_failing_kdf_leaves_the_tree_unchanged() {
         let mut fail_at = 0;
         loop {
             let mut attempt = t.clone();
-            let flaky = Flaky(Cell::new(fail_at));
+            let flaky = Flaky(AtomicU32::new(fail_at));
             match op(&mut attempt, &flaky) {
                 Err(Error::KdfOutputTooLong) => assert_eq!(attempt, t, "after failure at call {fail_at}"),
                 Err(e) => panic!("{e:?}"),
@@ -298,7 +298,7 @@ fn message_key_zeroizes() {
 }
 
 /// Suite 1, except that `kdf_expand` fails once the counter reaches 0.
-struct Flaky(Cell<u32>);
+struct Flaky(AtomicU32);
 
 impl CipherSuite for Flaky {
     const ID: u16 = 1;
@@ -321,11 +321,11 @@ impl CipherSuite for Flaky {
         S.kdf_extract(salt, ikm)
     }
     fn kdf_expand(&self, prk: &[u8], info: &[&[u8]], out: &mut [u8]) -> Result<()> {
-        let left = self.0.get();
+        let left = self.0.load(Ordering::Relaxed);
         if left == 0 {
             return Err(Error::KdfOutputTooLong);
         }
-        self.0.set(left - 1);
+        self.0.store(left - 1, Ordering::Relaxed);
         S.kdf_expand(prk, info, out)
     }
     fn aead_seal(&self, key: &[u8], nonce: &[u8], aad: &[u8], in_out: &mut [u8]) -> Result<AeadTag> {

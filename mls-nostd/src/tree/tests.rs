@@ -8,7 +8,7 @@ use crate::crypto::{CipherSuite, Curve25519Aes128, Digest, HpkePrivateKey, Signa
 use crate::error::Error;
 use crate::memory::Fixed;
 use crate::treekem::{check_path, create_path, encrypt_path, merge_path, update_path_len};
-use core::cell::Cell;
+use core::sync::atomic::{AtomicUsize, Ordering};
 use rand_core::SeedableRng;
 use std::boxed::Box;
 use std::vec::Vec;
@@ -163,7 +163,7 @@ fn unmerged_leaves_follow_adds_and_resets() {
 
 /// Suite 1, counting every hash it starts.
 struct Counting {
-    hashes: Cell<usize>,
+    hashes: AtomicUsize,
 }
 
 impl CipherSuite for Counting {
@@ -178,7 +178,7 @@ impl CipherSuite for Counting {
     type Mac = <Curve25519Aes128 as CipherSuite>::Mac;
 
     fn hash(&self) -> Self::Hash {
-        self.hashes.set(self.hashes.get() + 1);
+        self.hashes.fetch_add(1, Ordering::Relaxed);
         Curve25519Aes128.hash()
     }
     fn mac(&self, key: &[u8]) -> Self::Mac {
@@ -244,7 +244,7 @@ impl CipherSuite for Counting {
 
 impl Counting {
     fn take(&self) -> usize {
-        self.hashes.replace(0)
+        self.hashes.swap(0, Ordering::Relaxed)
     }
 }
 
@@ -256,7 +256,9 @@ impl Counting {
 fn commit_on_256_members_hashes_log_n_nodes() {
     const N: u32 = 256;
     let mut rng = rng();
-    let suite = Counting { hashes: Cell::new(0) };
+    let suite = Counting {
+        hashes: AtomicUsize::new(0),
+    };
     let mut tree: Box<RatchetTree<Fixed<256, 256>>> = Box::default();
     let mut keys = Vec::new();
     let (first, sk0, _) = leaf(
@@ -316,7 +318,18 @@ fn commit_on_256_members_hashes_log_n_nodes() {
     let mut out = std::vec![0u8; update_path_len::<Counting>(&view, &created, &[])];
     let gc = [0u8; 8];
     let mut scratch = [0u8; 128];
-    let n = encrypt_path(&suite, &view, &created, &gc, &[], &mut scratch, &mut rng, &mut out).unwrap();
+    let n = encrypt_path(
+        &suite,
+        &view,
+        &created,
+        &gc,
+        &[],
+        &mut scratch,
+        &mut rng,
+        &crate::parallel::Sequential,
+        &mut out,
+    )
+    .unwrap();
     stage.apply(&mut tree).unwrap();
     suite.take();
     assert_eq!(tree.update_tree_hash(&suite), new_hash);
@@ -362,7 +375,9 @@ fn commit_on_256_members_hashes_log_n_nodes() {
 #[test]
 fn add_on_256_members_hashes_one_path() {
     let mut rng = rng();
-    let suite = Counting { hashes: Cell::new(0) };
+    let suite = Counting {
+        hashes: AtomicUsize::new(0),
+    };
     let mut tree: Box<RatchetTree<Fixed<256, 256>>> = Box::default();
     tree.create(&kp_leaf(&mut rng, 0)).unwrap();
     for i in 1..200 {
@@ -379,7 +394,11 @@ fn add_on_256_members_hashes_one_path() {
 #[test]
 fn digest_is_deterministic() {
     // Sanity for the counting suite: it is suite 1.
-    let a = Counting { hashes: Cell::new(0) }.hash().finish();
+    let a = Counting {
+        hashes: AtomicUsize::new(0),
+    }
+    .hash()
+    .finish();
     let b = Curve25519Aes128.hash().finish();
     assert_eq!(a, b);
 }

@@ -6,6 +6,7 @@ use crate::credential::{CredentialUse, CredentialValidator};
 use crate::crypto::CipherSuite;
 use crate::error::{Error, Result};
 use crate::extension::{self, RequiredCapabilities};
+use crate::parallel::{Parallel, Sequential};
 use crate::proposal::proposal_type;
 use crate::tree_math::{self, left, level, right};
 
@@ -191,10 +192,25 @@ impl<M: crate::memory::Memory> RatchetTree<M> {
     /// The caller compares [`Self::tree_hash`] with the GroupInfo's. Only the
     /// hash cache changes.
     pub fn validate<S: CipherSuite>(&mut self, suite: &S, check: &LeafCheck<'_>) -> Result<()> {
+        self.validate_with(suite, check, &Sequential)
+    }
+
+    /// [`Self::validate`], with the leaves' checks (their signatures) run
+    /// as independent jobs by `parallel`.
+    pub fn validate_with<S: CipherSuite>(
+        &mut self,
+        suite: &S,
+        check: &LeafCheck<'_>,
+        parallel: &dyn Parallel,
+    ) -> Result<()> {
         self.update_tree_hash(suite);
-        for (i, leaf) in self.members() {
-            validate_leaf_node(suite, &leaf, i, LeafContext::Tree, check)?;
-        }
+        let tree = &*self;
+        parallel.for_each_index(self.width as usize, &|i| {
+            let i = i as u32;
+            tree.leaf(i).map_or(Ok(()), |leaf| {
+                validate_leaf_node(suite, &leaf, i, LeafContext::Tree, check)
+            })
+        })?;
         self.check_credentials_supported()?;
         super::unique::check_unique_keys::<M>(self)?;
         for node in (1..tree_math::node_width(self.width)).step_by(2) {

@@ -3,11 +3,14 @@
 use super::keys::{PathKeys, node_key_pair};
 use super::{LABEL, MAX_DEPTH};
 use crate::codec::{Writer, varint_len};
-use crate::crypto::labels::{derive_secret, encrypt_with_label};
+use crate::crypto::drawn::Drawn;
+use crate::crypto::labels::{derive_secret, encrypt_context};
 use crate::crypto::{AEAD_TAG_LEN, CipherSuite, CryptoRng, HashOutput, HpkePublicKey, Secret};
 use crate::error::{Error, Result};
+use crate::parallel::Parallel;
 use crate::tree::{LeafNode, LeafNodeSource, RatchetTree, Stage, TreeRead, parent_hash, sign_leaf_node};
 use crate::tree_math;
+use zeroize::Zeroize;
 
 /// What creating an UpdatePath produced, before it is encrypted.
 pub struct CreatedPath {
@@ -166,6 +169,12 @@ fn nodes_len<S: CipherSuite>(tree: &impl TreeRead, created: &CreatedPath, exclud
 /// (`excluded`), under the provisional `group_context`, and writes the
 /// UpdatePath into `out` (§7.6). `scratch` needs
 /// [`super::scratch_len`] bytes. Returns the length written.
+///
+/// The encryptions are independent jobs run by `parallel`: each
+/// ciphertext's place in `out` first gets its recipient's public key and
+/// the ephemeral key's randomness, drawn from `rng` in recipient order (so
+/// the output does not depend on the thread count), and the job then
+/// encrypts in place.
 #[allow(clippy::too_many_arguments)]
 pub fn encrypt_path<S: CipherSuite, R: CryptoRng>(
     suite: &S,
@@ -175,17 +184,18 @@ pub fn encrypt_path<S: CipherSuite, R: CryptoRng>(
     excluded: &[u32],
     scratch: &mut [u8],
     rng: &mut R,
+    parallel: &dyn Parallel,
     out: &mut [u8],
 ) -> Result<usize> {
     let total = update_path_len::<S>(tree, created, excluded);
-    if out.len() < total {
-        return Err(Error::BufferTooSmall { needed: total });
-    }
+    let out = out.get_mut(..total).ok_or(Error::BufferTooSmall { needed: total })?;
     let me = created.keys.leaf();
     let mut w = Writer::new(out);
     w.put(tree.leaf_bytes(me).ok_or(Error::LeafOutOfRange { leaf: me })?);
     w.varint(nodes_len::<S>(tree, created, excluded));
-    let mut result = Ok(());
+    let mut pos = w.finish()?;
+    let info: &[u8] = encrypt_context(LABEL, group_context, scratch)?;
+    let place = ciphertext_len::<S>();
     for (node, copath) in tree.filtered_direct_path(me) {
         let secret = created.path_secret(node).ok_or(Error::Malformed {
             reason: "path changed since creation",
@@ -193,34 +203,81 @@ pub fn encrypt_path<S: CipherSuite, R: CryptoRng>(
         let key = tree.encryption_key(node).ok_or(Error::Malformed {
             reason: "path node is blank",
         })?;
-        w.vec_bytes(key);
         let mut r = 0;
         for_each_recipient(tree, copath, excluded, &mut |_| r += 1);
-        w.varint(r * ciphertext_len::<S>());
+        let mut w = Writer::new(out.get_mut(pos..).unwrap_or_default());
+        w.vec_bytes(key);
+        w.varint(r * place);
+        pos += w.finish()?;
+        let area = out
+            .get_mut(pos..pos + r * place)
+            .ok_or(Error::BufferTooSmall { needed: total })?;
+        let mut places = area.chunks_exact_mut(place);
+        let mut result = Ok(());
         for_each_recipient(tree, copath, excluded, &mut |x| {
-            if result.is_err() {
-                return;
-            }
-            let Some(pk) = tree.encryption_key(x) else {
+            let (Some(pk), Some(p)) = (tree.encryption_key(x), places.next()) else {
                 result = Err(Error::Malformed {
                     reason: "resolution node is blank",
                 });
                 return;
             };
-            let mut buf = [0u8; crate::crypto::MAX_HASH_LEN];
-            let Some(pt) = buf.get_mut(..secret.len()) else { return };
-            pt.copy_from_slice(secret.as_slice());
-            match encrypt_with_label(suite, pk, LABEL, group_context, scratch, pt, rng) {
-                Ok((kem_output, tag)) => {
-                    w.vec_bytes(&kem_output);
-                    w.varint(pt.len() + tag.len());
-                    w.put(pt);
-                    w.put(&tag);
-                }
-                Err(e) => result = Err(e),
+            if result.is_ok() {
+                result = prepare::<S, R>(p, pk, rng);
             }
         });
-        result?;
+        let sealed =
+            result.and_then(|()| parallel.for_each_chunk(area, place, &|_, p| seal::<S>(suite, info, secret, p)));
+        if let Err(e) = sealed {
+            // A place may hold the path secret in clear.
+            out.zeroize();
+            return Err(e);
+        }
+        pos += r * place;
     }
-    w.finish()
+    Ok(pos)
+}
+
+/// Offsets in one `HPKECiphertext` place: `kem_output` and `ciphertext`.
+fn place_offsets<S: CipherSuite>() -> (usize, usize) {
+    let enc = varint_len(S::KEM_PUBLIC_KEY_LEN);
+    let ct = enc + S::KEM_PUBLIC_KEY_LEN;
+    (enc, ct + varint_len(S::HASH_LEN + AEAD_TAG_LEN))
+}
+
+/// Writes the lengths of an `HPKECiphertext` into `place`, the recipient's
+/// public key where `kem_output` goes, and `KEM.Nsk` random bytes (the
+/// ephemeral key's) where the ciphertext goes.
+fn prepare<S: CipherSuite, R: CryptoRng>(place: &mut [u8], pk: &[u8], rng: &mut R) -> Result<()> {
+    let (_, ct) = place_offsets::<S>();
+    if pk.len() != S::KEM_PUBLIC_KEY_LEN || S::KEM_PRIVATE_KEY_LEN > S::HASH_LEN + AEAD_TAG_LEN {
+        return Err(Error::InvalidKey);
+    }
+    let mut w = Writer::new(place);
+    w.vec_bytes(pk);
+    w.varint(S::HASH_LEN + AEAD_TAG_LEN);
+    w.finish()?;
+    let randomness = place
+        .get_mut(ct..ct + S::KEM_PRIVATE_KEY_LEN)
+        .ok_or(Error::InvalidKey)?;
+    rng.fill_bytes(randomness);
+    Ok(())
+}
+
+/// Encrypts `secret` in a place [`prepare`] filled (`SealBase` with the
+/// ephemeral randomness found there).
+fn seal<S: CipherSuite>(suite: &S, info: &[u8], secret: &Secret, place: &mut [u8]) -> Result<()> {
+    let (enc, ct) = place_offsets::<S>();
+    let (head, body) = place.split_at_mut(ct);
+    let kem_place = head.get_mut(enc..enc + S::KEM_PUBLIC_KEY_LEN).unwrap_or_default();
+    let pk = HpkePublicKey::from_slice(kem_place)?;
+    let mut ikm = Drawn::new(body.get(..S::KEM_PRIVATE_KEY_LEN).unwrap_or_default())?;
+    let (pt, tag_place) = body.split_at_mut(S::HASH_LEN);
+    pt.copy_from_slice(secret.as_slice());
+    let (kem_output, tag) = suite.hpke_seal(pk.as_slice(), info, &[], pt, &mut ikm)?;
+    if !ikm.exact() || kem_output.len() != S::KEM_PUBLIC_KEY_LEN {
+        return Err(Error::EncryptionFailed);
+    }
+    kem_place.copy_from_slice(&kem_output);
+    tag_place.copy_from_slice(&tag);
+    Ok(())
 }

@@ -35,11 +35,14 @@ impl CredentialValidator for SharedValidator {
     }
 }
 
-/// An empty group on the heap (a few kilobytes whatever its future size).
+/// An empty group on the heap (a few kilobytes whatever its future size),
+/// running its independent jobs on rayon's pool.
 pub(crate) fn new_group<S: CipherSuite>(
     suite: S,
     config: GroupConfig,
     validator: &Arc<dyn CredentialValidator + Send + Sync>,
 ) -> Box<HostGroup<S>> {
-    Box::new(Group::new_in(suite, config, SharedValidator(validator.clone())))
+    let mut group = Box::new(Group::new_in(suite, config, SharedValidator(validator.clone())));
+    group.set_parallel(Some(&crate::parallel::RAYON));
+    group
 }

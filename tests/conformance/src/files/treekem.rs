@@ -168,7 +168,17 @@ impl SuiteCheck for TreeKem {
             let mut out = vec![0u8; update_path_len::<S>(&own, &created, &[])];
             let n = ctx(
                 "encrypt",
-                encrypt_path(s, &own, &created, &gc, &[], &mut scratch, &mut rng, &mut out),
+                encrypt_path(
+                    s,
+                    &own,
+                    &created,
+                    &gc,
+                    &[],
+                    &mut scratch,
+                    &mut rng,
+                    &mls_nostd::parallel::Sequential,
+                    &mut out,
+                ),
             )?;
             let new_path = ctx("decode new path", UpdatePath::decode_exact(&out[..n]))?;
             let (their_stage, their_gc) = c.merged(s, sender, &new_path)?;
