@@ -36,8 +36,9 @@ fn member_key(seed: u8) -> MemberKey {
     let mut rng = chacha20::ChaCha20Rng::from_seed([seed; 32]);
     let (sk, pk) = Curve25519Aes128.signature_key_pair(&mut rng);
     let (private, public) = (sk.as_slice().to_vec(), pk.as_slice().to_vec());
-    // The PKCS#8 v1 wrapping of a raw Ed25519 key (RFC 8410).
-    let pkcs8 = [&hex("302e020100300506032b657004220420")[..], &private].concat();
+    // The PKCS#8 v1 wrapping of a raw Ed25519 key (RFC 8410): the seed, the
+    // first 32 bytes of the core's key (seed and public key).
+    let pkcs8 = [&hex("302e020100300506032b657004220420")[..], &private[..32]].concat();
     let rcgen = KeyPair::from_pkcs8_der_and_sign_algo(&PrivatePkcs8KeyDer::from(pkcs8), &rcgen::PKCS_ED25519).unwrap();
     assert_eq!(rcgen.public_key_raw(), public.as_slice(), "rcgen sees the core's key");
     MemberKey { private, rcgen }

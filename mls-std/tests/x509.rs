@@ -60,7 +60,8 @@ fn member_key(alg: Alg, seed: u8) -> MemberKey {
     let (private, public) = (sk.as_slice().to_vec(), pk.as_slice().to_vec());
     // PKCS#8 v1 wrappings of the raw keys (RFC 8410, RFC 5915).
     let pkcs8 = match alg {
-        Alg::Ed25519 => [&hex("302e020100300506032b657004220420")[..], &private].concat(),
+        // The seed: the first half of the core's key (seed and public key).
+        Alg::Ed25519 => [&hex("302e020100300506032b657004220420")[..], &private[..32]].concat(),
         Alg::P256 => [
             &hex("308187020100301306072a8648ce3d020106082a8648ce3d030107046d306b0201010420")[..],
             &private,

@@ -174,7 +174,7 @@ pub fn encrypt_with_label<S: CipherSuite, R: CryptoRng>(
     rng: &mut R,
 ) -> Result<(KemOutput, AeadTag)> {
     let info = encrypt_context(label, context, scratch)?;
-    suite.hpke_seal(pk, info, &[], in_out, rng)
+    super::drawn::seal(suite, pk, info, in_out, rng)
 }
 
 /// `DecryptWithLabel(sk, label, context, kem_output, ciphertext)`: decrypts

@@ -47,8 +47,9 @@ pub const MAX_KEM_OUTPUT_LEN: usize = MAX_KEM_PUBLIC_KEY_LEN;
 pub const MAX_KEM_PRIVATE_KEY_LEN: usize = 32;
 /// Largest signature public key: 65 with P-256, else 32.
 pub const MAX_SIGNATURE_PUBLIC_KEY_LEN: usize = MAX_KEM_PUBLIC_KEY_LEN;
-/// Largest signature private key.
-pub const MAX_SIGNATURE_PRIVATE_KEY_LEN: usize = 32;
+/// Largest signature private key: an Ed25519 seed with its public key
+/// (a P-256 scalar is 32 bytes).
+pub const MAX_SIGNATURE_PRIVATE_KEY_LEN: usize = 64;
 /// Largest signature: a DER ECDSA P-256 signature is at most 72 bytes.
 pub const MAX_SIGNATURE_LEN: usize = if cfg!(feature = "suite-2") { 72 } else { 64 };
 

@@ -3,7 +3,7 @@
 use super::keys::{PathKeys, node_key_pair};
 use super::{LABEL, MAX_DEPTH};
 use crate::codec::{Writer, varint_len};
-use crate::crypto::drawn::Drawn;
+use crate::crypto::drawn::seal_with;
 use crate::crypto::labels::{derive_secret, encrypt_context};
 use crate::crypto::{AEAD_TAG_LEN, CipherSuite, CryptoRng, HashOutput, HpkePublicKey, Secret};
 use crate::error::{Error, Result};
@@ -270,11 +270,15 @@ fn seal<S: CipherSuite>(suite: &S, info: &[u8], secret: &Secret, place: &mut [u8
     let (head, body) = place.split_at_mut(ct);
     let kem_place = head.get_mut(enc..enc + S::KEM_PUBLIC_KEY_LEN).unwrap_or_default();
     let pk = HpkePublicKey::from_slice(kem_place)?;
-    let mut ikm = Drawn::new(body.get(..S::KEM_PRIVATE_KEY_LEN).unwrap_or_default())?;
+    let mut randomness = [0u8; crate::crypto::MAX_KEM_PRIVATE_KEY_LEN];
+    let drawn = randomness.get_mut(..S::KEM_PRIVATE_KEY_LEN).ok_or(Error::InvalidKey)?;
+    drawn.copy_from_slice(body.get(..S::KEM_PRIVATE_KEY_LEN).ok_or(Error::InvalidKey)?);
     let (pt, tag_place) = body.split_at_mut(S::HASH_LEN);
     pt.copy_from_slice(secret.as_slice());
-    let (kem_output, tag) = suite.hpke_seal(pk.as_slice(), info, &[], pt, &mut ikm)?;
-    if !ikm.exact() || kem_output.len() != S::KEM_PUBLIC_KEY_LEN {
+    let sealed = seal_with(suite, pk.as_slice(), info, pt, drawn);
+    randomness.zeroize();
+    let (kem_output, tag) = sealed?;
+    if kem_output.len() != S::KEM_PUBLIC_KEY_LEN {
         return Err(Error::EncryptionFailed);
     }
     kem_place.copy_from_slice(&kem_output);
