@@ -1,7 +1,7 @@
 //! The official vectors as `cargo test` tests: every case of suites 1–3 in
 //! each checked file must pass. A missing vector file is a failure.
 
-use mls_conformance::files::FILES;
+use mls_conformance::files::{FILES, PROVIDER, Provider};
 use mls_conformance::{default_vectors_dir, run_file};
 
 fn check_file(name: &str, suites: &[u16]) {
@@ -14,6 +14,17 @@ fn check_file(name: &str, suites: &[u16]) {
 }
 
 fn check_with(name: &str, checker: fn(&serde_json::Value) -> mls_conformance::Outcome, suites: &[u16]) {
+    check_with_provider(name, checker, suites, Provider::Core)
+}
+
+/// Runs every case of `name` with the suites of `provider` on this thread.
+fn check_with_provider(
+    name: &str,
+    checker: fn(&serde_json::Value) -> mls_conformance::Outcome,
+    suites: &[u16],
+    provider: Provider,
+) {
+    PROVIDER.set(provider);
     let path = default_vectors_dir().join(name);
     let rep = run_file(&path, checker).unwrap_or_else(|e| panic!("{e}"));
     assert!(rep.failures.is_empty(), "{name}: {:#?}", rep.failures);
@@ -37,6 +48,19 @@ macro_rules! vector_tests {
     };
     (@suites) => { &[1, 2, 3] };
     (@suites [$($s:literal),*]) => { &[$($s),*] };
+}
+
+/// Every file whose cases name a suite, again with suites 1 and 2 from
+/// `mls-awslc`: its HPKE and P-256 on AWS-LC meet the same vectors.
+#[test]
+fn aws_lc_suites() {
+    for (name, checker) in FILES {
+        let Some(checker) = *checker else { continue };
+        if matches!(*name, "tree-math.json" | "deserialization.json") {
+            continue;
+        }
+        check_with_provider(name, checker, &[1], Provider::AwsLc);
+    }
 }
 
 vector_tests! {

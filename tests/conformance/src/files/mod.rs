@@ -44,6 +44,20 @@ pub const FILES: &[(&str, Option<Checker>)] = &[
 /// The checker for files in the passive-client format, if implemented.
 pub const PASSIVE_CLIENT: Option<Checker> = Some(passive_client::check);
 
+/// Whose implementation of the cipher suites the checks use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    /// The core's RustCrypto suites ([`mls_nostd::crypto`]), all of them.
+    Core,
+    /// [`mls_awslc`] for suites 1 and 2, the core's for the others.
+    AwsLc,
+}
+
+thread_local! {
+    /// The provider of the checks run on this thread.
+    pub static PROVIDER: core::cell::Cell<Provider> = const { core::cell::Cell::new(Provider::Core) };
+}
+
 /// A check that needs the case's cipher suite as a type.
 pub trait SuiteCheck {
     /// Checks `case` with `suite`.
@@ -63,7 +77,12 @@ pub fn per_suite<C: SuiteCheck>(case: &Value, c: C) -> Outcome {
             self.1.check(suite, self.0)
         }
     }
-    match with_suite(id, Visit(case, c)) {
+    let visit = Visit(case, c);
+    let run = match PROVIDER.get() {
+        Provider::AwsLc if id == 1 || id == 2 => mls_awslc::with_suite(id, visit),
+        _ => with_suite(id, visit),
+    };
+    match run {
         Ok(r) => Outcome::of(Some(id), || r),
         Err(_) => Outcome::skipped(Some(id), format!("cipher suite {id} not supported")),
     }
