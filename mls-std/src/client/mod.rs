@@ -47,7 +47,11 @@ mod summary;
 pub use commit::{CommitMessages, Invitation, PendingCommit};
 pub use error::{ClientError, Result};
 pub use events::ClientEvent;
-pub use mls_nostd::crypto::{Curve25519Aes128 as Suite1, Curve25519ChaCha as Suite3, P256Aes128 as Suite2};
+#[cfg(feature = "aws-lc")]
+pub use mls_awslc::{P256Aes128 as Suite2, X25519Aes128 as Suite1};
+pub use mls_nostd::crypto::Curve25519ChaCha as Suite3;
+#[cfg(not(feature = "aws-lc"))]
+pub use mls_nostd::crypto::{Curve25519Aes128 as Suite1, P256Aes128 as Suite2};
 pub use mls_nostd::group::{HandshakeFormat, Status};
 pub use options::{ClientBuilder, Credential, KeyPackageLifetime, RatchetTreeDelivery};
 pub use queries::Member;
