@@ -278,14 +278,6 @@ fn members_support(tree: &impl TreeRead, exts: &Extensions<'_>) -> bool {
     })
 }
 
-/// Whether a member with `signature_key` is the client of LeafNode `b`,
-/// for the rule that a client may not be added twice (§12.2): identical
-/// signature keys, the RFC's example. Comparing identities is left to the
-/// application.
-fn same_client(signature_key: &[u8], b: &crate::tree::LeafNode<'_>) -> bool {
-    signature_key == b.signature_key
-}
-
 /// Validates a proposal list (§12.2) and stages its application in the
 /// order of §12.3: GroupContextExtensions, Updates, Removes, Adds, then the
 /// PSKs, ExternalInit and ReInit are noted.
@@ -433,9 +425,10 @@ pub(super) fn stage<'c, S: CipherSuite, M: Memory, A: CredentialValidator>(
             validate_key_package(suite, &key_package, leaf, &check)?;
             check_credential(validator, &key_package.leaf_node, CredentialUse::KeyPackage)?;
             let new = &key_package.leaf_node;
-            if (0..view.width()).any(|i| view.leaf_keys(i).is_some_and(|k| same_client(k.1, new))) {
-                return Err(invalid("Add of a client already in the group"));
-            }
+            // A client may not be added twice (§12.2): the RFC's example of
+            // the same client, identical signature keys, is one of the
+            // uniqueness checks. Comparing identities is left to the
+            // application's credential validator.
             check_leaf_unique(&view, new, leaf)?;
             let at = out.stage.add_leaf(base, new.raw)?;
             if !out.added.grow(out.added_len + 1, 0) {

@@ -3,8 +3,9 @@
 //! [`Memory`] gives (4 bytes per leaf), and duplicates are then neighbours.
 //!
 //! The sort is a heapsort: no recursion, no extra memory, a worst case of
-//! O(n log n) comparisons whatever the keys, and a few hundred bytes of
-//! code (the standard library's unstable sort is several KB of flash).
+//! O(n log n) comparisons whatever the keys, and one copy of a few hundred
+//! bytes of code for every key (the standard library's unstable sort is
+//! several KB of flash).
 
 use super::TreeRead;
 use crate::error::{Error, Result};
@@ -72,12 +73,12 @@ fn fill(slots: &mut [u16], items: impl Iterator<Item = u32>) -> &mut [u16] {
 }
 
 /// Whether two neighbours of sorted `v` have the same key.
-fn has_neighbours<'k>(v: &[u16], key: &impl Fn(u16) -> &'k [u8]) -> bool {
+fn has_neighbours<'k>(v: &[u16], key: &dyn Fn(u16) -> &'k [u8]) -> bool {
     v.windows(2).any(|w| key(w[0]) == key(w[1]))
 }
 
 /// Sorts `v` by `key`, ascending.
-fn heapsort<'k>(v: &mut [u16], key: &impl Fn(u16) -> &'k [u8]) {
+fn heapsort<'k>(v: &mut [u16], key: &dyn Fn(u16) -> &'k [u8]) {
     let n = v.len();
     for start in (0..n / 2).rev() {
         sift_down(v, start, n, key);
@@ -89,7 +90,7 @@ fn heapsort<'k>(v: &mut [u16], key: &impl Fn(u16) -> &'k [u8]) {
 }
 
 /// Moves `v[root]` down the max-heap `v[..end]` to its place.
-fn sift_down<'k>(v: &mut [u16], mut root: usize, end: usize, key: &impl Fn(u16) -> &'k [u8]) {
+fn sift_down<'k>(v: &mut [u16], mut root: usize, end: usize, key: &dyn Fn(u16) -> &'k [u8]) {
     loop {
         let mut child = 2 * root + 1;
         if child >= end {

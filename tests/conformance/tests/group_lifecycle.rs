@@ -1373,8 +1373,8 @@ fn a_shared_signature_key_is_refused() {
     );
     assert!(matches!(
         twice.err(),
-        Some(Error::Malformed {
-            reason: "Add of a client already in the group"
+        Some(Error::InvalidTree {
+            reason: "signature key used by another member"
         })
     ));
 
