@@ -282,6 +282,7 @@ fn callgrind(program: &Path, imp: &str, suite: u16, n: usize) -> Result<BTreeMap
         "--dump-before=measured_*",
         "--dump-after=timed_*",
         &format!("--callgrind-out-file={}", out.display()),
+        &format!("--log-file={}", dir.join("valgrind.log").display()),
     ])
     .arg(program)
     .args([
@@ -294,8 +295,7 @@ fn callgrind(program: &Path, imp: &str, suite: u16, n: usize) -> Result<BTreeMap
         &n.to_string(),
     ])
     .args(["--reps", "1"])
-    .env("RAYON_NUM_THREADS", "1")
-    .stderr(Stdio::null());
+    .env("RAYON_NUM_THREADS", "1");
     let (status, _) = cmd::output(&mut c)?;
     if !status.success() {
         return Err(cmd::status_error(&c, status));
