@@ -588,7 +588,9 @@ pub fn check(args: &[&str]) -> Result<(), String> {
             "# Instruction counts (callgrind Ir) of mls-nostd in the mls-bench workload, one line per\n\
              # op: suite n op instructions. `cargo xtask bench-check` fails when an op costs more\n\
              # than 1.10 times its line. Regenerate after an intended change with:\n\
-             #   cargo xtask bench-check --update\n",
+             #   cargo xtask bench-check --update\n\
+             # Counts depend on the CPU (the crypto crates pick AVX2 or SHA/AES instructions at run\n\
+             # time) and the compiler: regenerate on the machine type that runs the check.\n",
         );
         for (suite, n, op, ir) in &measured {
             let _ = writeln!(text, "{suite} {n} {op} {ir}");
