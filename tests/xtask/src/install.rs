@@ -23,12 +23,21 @@ const APT_TOOLS: &[(&[&str], &str)] = &[
     (&["readelf", "llvm-readelf"], "binutils"),
 ];
 
+/// Tools only `cargo xtask bench` and `bench-check` need (instruction
+/// counts), not the test pipeline.
+const BENCH_APT_TOOLS: &[(&[&str], &str)] = &[(&["valgrind"], "valgrind")];
+
 /// Installs whatever is missing.
 pub fn ensure() -> Result<(), String> {
     rust_targets()?;
     rust_components()?;
-    apt_packages()?;
+    apt_packages(APT_TOOLS)?;
     defmt_print()
+}
+
+/// Installs what the benchmarks need (valgrind), if missing.
+pub fn ensure_bench() -> Result<(), String> {
+    apt_packages(BENCH_APT_TOOLS)
 }
 
 /// The defmt log decoder the firmware runner pipes QEMU's output through.
@@ -96,8 +105,9 @@ fn rust_components() -> Result<(), String> {
     cmd::run(cmd::command("rustup").args(["component", "add"]).args(&missing))
 }
 
-fn apt_packages() -> Result<(), String> {
-    let mut missing: Vec<&str> = APT_TOOLS
+/// Installs the packages of `tools` whose executables are all missing.
+fn apt_packages(tools: &[(&[&str], &str)]) -> Result<(), String> {
+    let mut missing: Vec<&str> = tools
         .iter()
         .filter(|(tools, _)| tools.iter().all(|t| cmd::find_tool(t).is_none()))
         .map(|(_, package)| *package)
@@ -105,7 +115,8 @@ fn apt_packages() -> Result<(), String> {
     missing.sort_unstable();
     missing.dedup();
     if missing.is_empty() {
-        println!("tools: qemu-system-arm, qemu-system-riscv32, size and readelf found");
+        let names: Vec<&str> = tools.iter().map(|(t, _)| t[0]).collect();
+        println!("tools: {} found", names.join(", "));
         return Ok(());
     }
     println!("missing Debian packages: {}", missing.join(" "));
@@ -128,11 +139,11 @@ fn apt_packages() -> Result<(), String> {
     cmd::run(&mut apt(&["update", "-qq"]))?;
     let mut install = apt(&["install", "-y", "-qq", "--no-install-recommends"]);
     cmd::run(install.args(&missing))?;
-    for (tools, package) in APT_TOOLS {
-        if missing.contains(package) && tools.iter().all(|t| cmd::find_tool(t).is_none()) {
+    for (executables, package) in tools {
+        if missing.contains(package) && executables.iter().all(|t| cmd::find_tool(t).is_none()) {
             return Err(format!(
                 "{package} installed but {} is still not on PATH",
-                tools.join(" or ")
+                executables.join(" or ")
             ));
         }
     }

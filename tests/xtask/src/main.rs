@@ -5,6 +5,8 @@
 //! cargo xtask size                  flash, static RAM and peak stack of the firmware
 //! cargo xtask members               the firmware group members on QEMU: runs, sizes, budget
 //! cargo xtask tree-size             memory of a ratchet tree at 16 to 256 members
+//! cargo xtask bench [--quick] ...    mls-nostd and mls-std next to OpenMLS and mls-rs
+//! cargo xtask bench-check [--update] mls-nostd's instruction counts against a baseline
 //! ```
 //!
 //! `cargo xtask` is an alias (in `.cargo/config.toml`) for
@@ -17,8 +19,10 @@
 //! - [`firmware`]: building and running the QEMU firmware;
 //! - [`size`]: the size report;
 //! - [`members`]: the firmware group members, their size table and budget;
+//! - [`bench`]: the side-by-side benchmark and its instruction-count check;
 //! - [`cmd`]: running commands.
 
+mod bench;
 mod cmd;
 mod features;
 mod firmware;
@@ -42,6 +46,15 @@ tasks:
                        figure is past targets/member-budget.txt; also the Cortex-M0+ size
   tree-size            print the memory a ratchet tree takes at 16 to 256 members
                        (suite 1), as a markdown table
+  bench [--quick] [--suite S,..] [--n N,..] [--imp I,..] [--no-callgrind]
+                       build tests/bench (profile perf, peers feature) and time nostd, std,
+                       openmls, mlsrs and floor per op (commit, process, encrypt, decrypt,
+                       join), natively and under callgrind (N <= 500); default suites 1,2 and
+                       N 2,10,50,100,500 (10000 only when asked); --quick: suite 1, N 10,100.
+                       Prints a markdown table, also written to target/bench/report.md
+  bench-check [--update]
+                       mls-nostd's instruction counts (callgrind, suite 1, N 10 and 50) against
+                       tests/bench/baseline.txt; fails past 1.10x (--update rewrites it)
   help                 print this";
 
 fn main() -> ExitCode {
@@ -71,6 +84,8 @@ fn main() -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        ["bench", rest @ ..] => report(bench::bench(rest)),
+        ["bench-check", rest @ ..] => report(bench::check(rest)),
         ["help" | "-h" | "--help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS
@@ -78,6 +93,17 @@ fn main() -> ExitCode {
         _ => {
             eprintln!("{USAGE}");
             ExitCode::from(2)
+        }
+    }
+}
+
+/// Exit status of a task, printing its error.
+fn report(result: Result<(), String>) -> ExitCode {
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }
