@@ -1,7 +1,8 @@
 //! `floor`: a pseudo-implementation that performs only the public-key
 //! operations each op cannot avoid, through the core's own
 //! [`CipherSuite`] (so with the crates, versions and backends mls-nostd
-//! uses: x25519-dalek, ed25519-dalek, p256, hpke). No hashing of trees, no
+//! uses: x25519-dalek, ed25519-dalek, p256, hpke; `floor-awslc`: those of
+//! mls-awslc). No hashing of trees, no
 //! key schedule, no encoding: a lower bound, not an implementation.
 //!
 //! With `d = ⌈log2 N⌉`:
@@ -17,7 +18,6 @@
 use crate::imp::{Imp, State, Who};
 use chacha20::ChaCha20Rng;
 use mls_nostd::crypto::{CipherSuite, HpkePrivateKey, SignaturePrivateKey};
-use mls_std::client::{Suite1, Suite2};
 use rand_core::{Rng, SeedableRng};
 
 /// Bytes of a typical signed LeafNode and GroupInfo (what is signed; the
@@ -76,12 +76,9 @@ struct Floor<S: CipherSuite> {
     j: Option<State>,
 }
 
-/// The floor for `suite` (1 or 2) with `n` members, set up.
-pub fn setup(suite: u16, n: usize) -> Box<dyn Imp> {
-    match suite {
-        1 => Box::new(Floor::setup(Suite1, n)),
-        _ => Box::new(Floor::setup(Suite2, n)),
-    }
+/// The floor of `suite` (the core's or mls-awslc's) with `n` members, set up.
+pub fn setup<S: CipherSuite + Copy + 'static>(suite: S, n: usize) -> Box<dyn Imp> {
+    Box::new(Floor::setup(suite, n))
 }
 
 impl<S: CipherSuite> Floor<S> {

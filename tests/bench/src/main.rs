@@ -36,13 +36,14 @@ mod peer_openmls;
 mod std_client;
 
 use imp::{Imp, MESSAGE_LEN, State, Who, check_same};
+use mls_nostd::crypto::{Curve25519Aes128, P256Aes128};
 use mls_std::client::{Suite1, Suite2};
 use std::hint::black_box;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
 const USAGE: &str = "\
-usage: mls-bench run --imp nostd|std|openmls|mlsrs|floor --suite 1|2 --n N [--reps K]
+usage: mls-bench run --imp nostd|nostd-awslc|std|openmls|mlsrs|floor|floor-awslc --suite 1|2 --n N [--reps K]
 
   N >= 2 members; K repetitions (default 11), each on a fresh scenario.
   openmls and mlsrs need the `peers` feature.";
@@ -53,11 +54,16 @@ pub const OPS: [&str; 5] = ["commit", "process", "encrypt", "decrypt", "join"];
 /// The scenario of `imp` for `suite` with `n` members, set up.
 fn setup(imp: &str, suite: u16, n: usize) -> Result<Box<dyn Imp>, String> {
     Ok(match (imp, suite) {
-        ("nostd", 1) => Box::new(nostd::Nostd::<Suite1>::setup(n)),
-        ("nostd", 2) => Box::new(nostd::Nostd::<Suite2>::setup(n)),
+        ("nostd", 1) => Box::new(nostd::Nostd::<Curve25519Aes128>::setup(n)),
+        ("nostd", 2) => Box::new(nostd::Nostd::<P256Aes128>::setup(n)),
+        ("nostd-awslc", 1) => Box::new(nostd::Nostd::<mls_awslc::X25519Aes128>::setup(n)),
+        ("nostd-awslc", 2) => Box::new(nostd::Nostd::<mls_awslc::P256Aes128>::setup(n)),
         ("std", 1) => Box::new(std_client::Std::setup(Suite1, n)),
         ("std", 2) => Box::new(std_client::Std::setup(Suite2, n)),
-        ("floor", 1 | 2) => floor::setup(suite, n),
+        ("floor", 1) => floor::setup(Curve25519Aes128, n),
+        ("floor", 2) => floor::setup(P256Aes128, n),
+        ("floor-awslc", 1) => floor::setup(mls_awslc::X25519Aes128, n),
+        ("floor-awslc", 2) => floor::setup(mls_awslc::P256Aes128, n),
         #[cfg(feature = "peers")]
         ("openmls", 1 | 2) => Box::new(peer_openmls::OpenMls::setup(suite, n)),
         #[cfg(feature = "peers")]

@@ -24,7 +24,23 @@ use std::time::{Duration, Instant};
 const OPS: [&str; 5] = ["commit", "process", "encrypt", "decrypt", "join"];
 
 /// The implementations `mls-bench` knows.
-const IMPS: [&str; 5] = ["nostd", "std", "openmls", "mlsrs", "floor"];
+const IMPS: [&str; 7] = [
+    "nostd",
+    "nostd-awslc",
+    "std",
+    "openmls",
+    "mlsrs",
+    "floor",
+    "floor-awslc",
+];
+
+/// The single-threaded implementations: one column each.
+const SINGLE: [&str; 4] = ["nostd", "nostd-awslc", "floor", "floor-awslc"];
+
+/// The ratio columns of the wall-clock table.
+const RATIO_HEAD: &str = " best peer / nostd | best peer / nostd-awslc | best peer / std-1 | best peer / std-all \
+    | nostd / floor | nostd-awslc / floor-awslc |";
+const RATIOS: usize = 6;
 
 /// The peers (compared against), the ones with a rayon pool.
 const PEERS: [&str; 2] = ["openmls", "mlsrs"];
@@ -60,7 +76,7 @@ struct Variant {
 impl Variant {
     fn label(&self) -> String {
         match (self.imp.as_str(), self.threads) {
-            ("nostd" | "floor", _) => self.imp.clone(),
+            (imp, _) if SINGLE.contains(&imp) => self.imp.clone(),
             (imp, Some(t)) => format!("{imp}-{t}"),
             (imp, None) => format!("{imp}-all"),
         }
@@ -73,7 +89,7 @@ fn variants(imps: &[String]) -> Vec<Variant> {
     let mut out = Vec::new();
     for imp in imps {
         let threads: &[Option<&'static str>] = match imp.as_str() {
-            "nostd" | "floor" => &[Some("1")],
+            imp if SINGLE.contains(&imp) => &[Some("1")],
             _ => &[Some("1"), None],
         };
         for &t in threads {
@@ -417,9 +433,9 @@ fn tables(out: &mut String, suite: u16, plan: &Plan, variants: &[Variant], r: &R
     for l in &labels {
         let _ = write!(head, " {l} |");
     }
-    head.push_str(" best peer / nostd | best peer / std-1 | nostd / floor |");
+    head.push_str(RATIO_HEAD);
     let _ = writeln!(out, "{head}");
-    let _ = writeln!(out, "|{}", "---|".repeat(labels.len() + 5));
+    let _ = writeln!(out, "|{}", "---|".repeat(labels.len() + 2 + RATIOS));
     for op in OPS {
         for &n in &plan.ns {
             let mut row = format!("| {op} | {n} |");
@@ -427,16 +443,24 @@ fn tables(out: &mut String, suite: u16, plan: &Plan, variants: &[Variant], r: &R
                 let _ = write!(row, " {} |", cell(r, l, n, op));
             }
             let best = best_peer_time(n, op);
+            let m = |l: &str| r.median(l, n, op);
             let _ = write!(
                 row,
-                " {} | {} | {} |",
-                ratio(best, r.median("nostd", n, op)),
-                ratio(best, r.median("std-1", n, op)),
+                " {} | {} | {} | {} | {} | {} |",
+                ratio(best, m("nostd")),
+                ratio(best, m("nostd-awslc")),
+                ratio(best, m("std-1")),
+                ratio(best, m("std-all")),
                 if has("floor") {
-                    ratio(r.median("nostd", n, op), r.median("floor", n, op))
+                    ratio(m("nostd"), m("floor"))
                 } else {
                     "–".into()
-                }
+                },
+                if has("floor-awslc") {
+                    ratio(m("nostd-awslc"), m("floor-awslc"))
+                } else {
+                    "–".into()
+                },
             );
             let _ = writeln!(out, "{row}");
         }
@@ -452,9 +476,9 @@ fn tables(out: &mut String, suite: u16, plan: &Plan, variants: &[Variant], r: &R
         for imp in &plan.imps {
             let _ = write!(head, " {imp} |");
         }
-        head.push_str(" best peer / nostd | best peer / std | nostd / floor |");
+        head.push_str(" best peer / nostd | best peer / nostd-awslc | best peer / std | nostd / floor | nostd-awslc / floor-awslc |");
         let _ = writeln!(out, "{head}");
-        let _ = writeln!(out, "|{}", "---|".repeat(plan.imps.len() + 5));
+        let _ = writeln!(out, "|{}", "---|".repeat(plan.imps.len() + 7));
         for op in OPS {
             for &n in &ir_ns {
                 let mut row = format!("| {op} | {n} |");
@@ -462,12 +486,15 @@ fn tables(out: &mut String, suite: u16, plan: &Plan, variants: &[Variant], r: &R
                     let _ = write!(row, " {} |", r.ir(imp, n, op).map_or_else(|| "–".into(), mega));
                 }
                 let best = PEERS.iter().filter_map(|p| r.ir(p, n, op)).min();
+                let ir = |imp: &str| r.ir(imp, n, op);
                 let _ = write!(
                     row,
-                    " {} | {} | {} |",
-                    ratio(best, r.ir("nostd", n, op)),
-                    ratio(best, r.ir("std", n, op)),
-                    ratio(r.ir("nostd", n, op), r.ir("floor", n, op))
+                    " {} | {} | {} | {} | {} |",
+                    ratio(best, ir("nostd")),
+                    ratio(best, ir("nostd-awslc")),
+                    ratio(best, ir("std")),
+                    ratio(ir("nostd"), ir("floor")),
+                    ratio(ir("nostd-awslc"), ir("floor-awslc")),
                 );
                 let _ = writeln!(out, "{row}");
             }

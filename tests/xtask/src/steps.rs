@@ -6,7 +6,7 @@
 //! critical-section features clash), so the firmware is always built with
 //! `-p`.
 
-use crate::{cmd, features, firmware, install, members, size};
+use crate::{bench, cmd, features, firmware, install, members, size};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -62,6 +62,10 @@ fn steps() -> Vec<Step> {
                 "500",
                 "250",
             ],
+        ),
+        step(
+            "instruction counts within 10% of tests/bench/baseline.txt (bench-check, callgrind)",
+            || bench::check(&[]),
         ),
     ];
     for (package, target) in [
