@@ -1,6 +1,6 @@
 //! `mls-awslc`: MLS cipher suites 1 and 2 for hosts, with their
 //! public-key operations on AWS-LC (through `aws-lc-rs`), behind the core's
-//! [`CipherSuite`] trait.
+//! [`CipherSuite`](mls_nostd::crypto::CipherSuite) trait.
 //!
 //! What runs where, and why:
 //!
@@ -24,10 +24,32 @@
 //!
 //! Not `no_std`: AWS-LC is a C library that allocates. Firmware uses the
 //! core's own suites.
+//!
+//! # Example
+//!
+//! A suite is a value of a zero-sized type, used wherever the core takes
+//! one (`Group::new_in(X25519Aes128, config, validator)`, or the
+//! `mls-std` `Client`, whose `Suite1` it is). Its HPKE, as MLS uses it:
+//!
+//! ```
+//! use mls_awslc::X25519Aes128;
+//! use mls_nostd::crypto::CipherSuite;
+//! use rand_core::SeedableRng;
+//!
+//! let suite = X25519Aes128;
+//! let mut rng = chacha20::ChaCha20Rng::from_seed([1; 32]);
+//! let (sk, pk) = suite.hpke_derive_key_pair(&[7; 32])?;
+//! let mut secret = *b"a path secret";
+//! let (enc, tag) = suite.hpke_seal(pk.as_slice(), b"info", b"", &mut secret, &mut rng)?;
+//! assert_ne!(&secret, b"a path secret");
+//! suite.hpke_open(sk.as_slice(), enc.as_slice(), b"info", b"", &mut secret, &tag)?;
+//! assert_eq!(&secret, b"a path secret");
+//! # Ok::<(), mls_nostd::Error>(())
+//! ```
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-mod dh;
+pub mod dh;
 pub mod hpke;
 mod suite;
 
