@@ -39,8 +39,9 @@ const SINGLE: [&str; 4] = ["nostd", "nostd-awslc", "floor", "floor-awslc"];
 
 /// The ratio columns of the wall-clock table.
 const RATIO_HEAD: &str = " best peer / nostd | best peer / nostd-awslc | best peer / std-1 | best peer / std-all \
-    | nostd / floor | nostd-awslc / floor-awslc |";
-const RATIOS: usize = 6;
+    | nostd / floor | nostd-awslc / floor-awslc | openmls / nostd-awslc | openmls / std-all \
+    | mlsrs / nostd-awslc | mlsrs / std-all |";
+const RATIOS: usize = 10;
 
 /// The peers (compared against), the ones with a rayon pool.
 const PEERS: [&str; 2] = ["openmls", "mlsrs"];
@@ -428,6 +429,14 @@ fn tables(out: &mut String, suite: u16, plan: &Plan, variants: &[Variant], r: &R
         .map(|(_, l)| l)
         .collect();
     let best_peer_time = |n, op| peer_labels.iter().filter_map(|l| r.median(l, n, op)).min();
+    // One peer's best time: the lower of its 1-thread and all-core columns.
+    let peer_time = |peer: &str, n, op| {
+        labels
+            .iter()
+            .filter(|l| l.strip_prefix(peer).is_some_and(|t| t.starts_with('-')))
+            .filter_map(|l| r.median(l, n, op))
+            .min()
+    };
     let _ = writeln!(out, "\n### Suite {suite}: wall clock (median)\n");
     let mut head = String::from("| op | N |");
     for l in &labels {
@@ -462,6 +471,11 @@ fn tables(out: &mut String, suite: u16, plan: &Plan, variants: &[Variant], r: &R
                     "–".into()
                 },
             );
+            for peer in PEERS {
+                for ours in ["nostd-awslc", "std-all"] {
+                    let _ = write!(row, " {} |", ratio(peer_time(peer, n, op), m(ours)));
+                }
+            }
             let _ = writeln!(out, "{row}");
         }
     }
@@ -476,9 +490,12 @@ fn tables(out: &mut String, suite: u16, plan: &Plan, variants: &[Variant], r: &R
         for imp in &plan.imps {
             let _ = write!(head, " {imp} |");
         }
-        head.push_str(" best peer / nostd | best peer / nostd-awslc | best peer / std | nostd / floor | nostd-awslc / floor-awslc |");
+        head.push_str(
+            " best peer / nostd | best peer / nostd-awslc | best peer / std | nostd / floor | nostd-awslc / floor-awslc \
+             | openmls / nostd | openmls / nostd-awslc | mlsrs / nostd | mlsrs / nostd-awslc |",
+        );
         let _ = writeln!(out, "{head}");
-        let _ = writeln!(out, "|{}", "---|".repeat(plan.imps.len() + 7));
+        let _ = writeln!(out, "|{}", "---|".repeat(plan.imps.len() + 11));
         for op in OPS {
             for &n in &ir_ns {
                 let mut row = format!("| {op} | {n} |");
@@ -496,6 +513,11 @@ fn tables(out: &mut String, suite: u16, plan: &Plan, variants: &[Variant], r: &R
                     ratio(ir("nostd"), ir("floor")),
                     ratio(ir("nostd-awslc"), ir("floor-awslc")),
                 );
+                for peer in PEERS {
+                    for ours in ["nostd", "nostd-awslc"] {
+                        let _ = write!(row, " {} |", ratio(ir(peer), ir(ours)));
+                    }
+                }
                 let _ = writeln!(out, "{row}");
             }
         }
