@@ -268,7 +268,9 @@ fn prepare<S: CipherSuite, R: CryptoRng>(place: &mut [u8], pk: &[u8], rng: &mut 
 fn seal<S: CipherSuite>(suite: &S, info: &[u8], secret: &Secret, place: &mut [u8]) -> Result<()> {
     let (enc, ct) = place_offsets::<S>();
     let (head, body) = place.split_at_mut(ct);
-    let kem_place = head.get_mut(enc..enc + S::KEM_PUBLIC_KEY_LEN).unwrap_or_default();
+    let kem_place = head
+        .get_mut(enc..enc + S::KEM_PUBLIC_KEY_LEN)
+        .ok_or(Error::InvalidKey)?;
     let pk = HpkePublicKey::from_slice(kem_place)?;
     let mut randomness = [0u8; crate::crypto::MAX_KEM_PRIVATE_KEY_LEN];
     let drawn = randomness.get_mut(..S::KEM_PRIVATE_KEY_LEN).ok_or(Error::InvalidKey)?;

@@ -203,10 +203,9 @@ fn parse_timing(out: &str) -> Timing {
     t
 }
 
-/// The `mls-bench run` command for `imp`.
-fn bench_command(program: &Path, imp: &str, suite: u16, n: usize, reps: usize) -> Command {
-    let mut c = cmd::command(program);
-    c.args([
+/// The arguments of `mls-bench run` for `imp`.
+fn run_args(imp: &str, suite: u16, n: usize, reps: usize) -> [String; 9] {
+    [
         "run",
         "--imp",
         imp,
@@ -214,8 +213,16 @@ fn bench_command(program: &Path, imp: &str, suite: u16, n: usize, reps: usize) -
         &suite.to_string(),
         "--n",
         &n.to_string(),
-    ])
-    .args(["--reps", &reps.to_string()]);
+        "--reps",
+        &reps.to_string(),
+    ]
+    .map(String::from)
+}
+
+/// The `mls-bench run` command for `imp`.
+fn bench_command(program: &Path, imp: &str, suite: u16, n: usize, reps: usize) -> Command {
+    let mut c = cmd::command(program);
+    c.args(run_args(imp, suite, n, reps));
     c
 }
 
@@ -302,16 +309,7 @@ fn callgrind(program: &Path, imp: &str, suite: u16, n: usize) -> Result<BTreeMap
         &format!("--log-file={}", dir.join("valgrind.log").display()),
     ])
     .arg(program)
-    .args([
-        "run",
-        "--imp",
-        imp,
-        "--suite",
-        &suite.to_string(),
-        "--n",
-        &n.to_string(),
-    ])
-    .args(["--reps", "1"])
+    .args(run_args(imp, suite, n, 1))
     .env("RAYON_NUM_THREADS", "1");
     let (status, _) = cmd::output(&mut c)?;
     if !status.success() {
