@@ -88,6 +88,9 @@ pub enum Error {
     },
     /// The sender has used every generation it is allowed in this epoch.
     GenerationsExhausted,
+    /// The group is in epoch 2^64 - 1, the last one: no commit can follow
+    /// and nobody can join the next (§8: the epoch is a `uint64`).
+    EpochsExhausted,
 
     // ---- ratchet tree (RFC 9420 §7, §12.4.3.1) ----
     /// A LeafNode failed validation (§7.3); a bad signature is
@@ -135,6 +138,15 @@ pub enum Error {
         /// Which bound was hit.
         what: &'static str,
     },
+
+    // ---- persistence ----
+    /// A saved state is corrupted (its integrity check fails) or
+    /// inconsistent (it could not have been saved by a group); nothing was
+    /// restored.
+    CorruptState {
+        /// What is wrong.
+        reason: &'static str,
+    },
 }
 
 /// Result with the crate's [`Error`].
@@ -170,6 +182,8 @@ impl fmt::Display for Error {
                 write!(f, "generation {generation} beyond the forward distance")
             }
             Error::GenerationsExhausted => f.write_str("sender generations exhausted"),
+            Error::EpochsExhausted => f.write_str("the group is in its last epoch"),
+            Error::CorruptState { reason } => write!(f, "corrupted saved state: {reason}"),
             Error::InvalidLeafNode { reason } => write!(f, "invalid leaf node: {reason}"),
             Error::InvalidTree { reason } => write!(f, "invalid ratchet tree: {reason}"),
             Error::WrongGroup => f.write_str("message for another group"),

@@ -232,7 +232,7 @@ where
         };
         let view = applied.stage.view(&self.tree);
         let tree_hash = view.hash_of(&self.suite, view.root());
-        let new_context = self.next_context(&tree_hash, new_exts_list);
+        let new_context = self.next_context(&tree_hash, new_exts_list)?;
 
         // Every size is known before anything is signed, so that a buffer
         // too small fails with the whole need and changes nothing:

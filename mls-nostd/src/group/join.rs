@@ -122,6 +122,8 @@ where
         };
         self.import_group_info_tree(&gi, join.ratchet_tree, now)?;
         let gc = gi.group_context;
+        // §8: the joiner enters the next epoch; a group at the last one has none.
+        let epoch = gc.epoch.checked_add(1).ok_or(Error::EpochsExhausted)?;
         let check = leaf_check(gc.group_id, now, self.config.max_lifetime, &gc.extensions);
         let external_pub = find(&gi.extensions, extension_type::EXTERNAL_PUB)
             .map(ExternalPub::decode_exact)
@@ -209,7 +211,7 @@ where
         let tree_hash = view.hash_of(&self.suite, view.root());
         let n_leaves = view.width();
         let new_context = GroupContext {
-            epoch: gc.epoch + 1,
+            epoch,
             tree_hash: &tree_hash,
             ..gc
         };
@@ -287,7 +289,7 @@ where
         } = next;
         let first = FirstEpoch {
             group_id: gc.group_id,
-            epoch: gc.epoch + 1,
+            epoch,
             extensions: &gc.extensions,
             confirmed_transcript_hash: confirmed,
             interim_transcript_hash: interim,

@@ -26,6 +26,8 @@
 mod commit;
 mod create;
 mod epoch;
+#[cfg(feature = "insider")]
+mod insider;
 mod join;
 mod persist;
 mod process;
@@ -621,15 +623,17 @@ where
     /// epoch on, with the staged tree's `tree_hash`, the new `extensions`
     /// and the current confirmed transcript hash (which the key schedule
     /// replaces once the commit is signed).
-    fn next_context<'a>(&'a self, tree_hash: &'a [u8], extensions: Extensions<'a>) -> GroupContext<'a> {
-        GroupContext {
+    /// Fails with [`Error::EpochsExhausted`] in the last epoch, which no
+    /// commit can leave.
+    fn next_context<'a>(&'a self, tree_hash: &'a [u8], extensions: Extensions<'a>) -> Result<GroupContext<'a>> {
+        Ok(GroupContext {
             cipher_suite: S::ID,
             group_id: &self.group_id,
-            epoch: self.epoch + 1,
+            epoch: self.epoch.checked_add(1).ok_or(Error::EpochsExhausted)?,
             tree_hash,
             confirmed_transcript_hash: &self.confirmed_transcript_hash,
             extensions,
-        }
+        })
     }
 
     /// The signature key of member `leaf`.
@@ -652,7 +656,8 @@ where
     }
 
     fn bump(&mut self) -> u64 {
-        self.version += 1;
+        // `restore` refuses a counter that cannot advance; 2^64 saves never happen.
+        self.version = self.version.saturating_add(1);
         self.version
     }
 }
@@ -727,5 +732,7 @@ fn encode_extensions(exts: &Extensions<'_>) -> Result<Buf<MAX_EXTENSIONS_LEN>> {
     Ok(buf)
 }
 
+#[cfg(test)]
+mod regressions;
 #[cfg(test)]
 mod tests;

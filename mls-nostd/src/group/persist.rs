@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::key_schedule::EpochSecrets;
 use crate::memory::Memory;
 use crate::secret_tree::MessageKey;
-use crate::tree::NodeList;
+use crate::tree::{NodeList, TreeRead};
 use crate::treekem::PathKeys;
 
 /// Bytes to send, released by [`Outgoing::release`] once the state that
@@ -146,7 +146,21 @@ impl<T> Outgoing<T> {
 }
 
 const MAGIC: &[u8] = b"mls-nostd group";
-const FORMAT: u8 = 1;
+/// 2: the state ends with the suite's hash of everything before it.
+const FORMAT: u8 = 2;
+
+fn corrupt(reason: &'static str) -> Error {
+    Error::CorruptState { reason }
+}
+
+/// `bytes` if they are `len` long, or empty (a secret already erased).
+fn exact<'a>(bytes: &'a [u8], len: usize, what: &'static str) -> Result<&'a [u8]> {
+    if bytes.is_empty() || bytes.len() == len {
+        Ok(bytes)
+    } else {
+        Err(corrupt(what))
+    }
+}
 
 fn status_value(s: Status) -> u8 {
     match s {
@@ -173,7 +187,7 @@ fn save_secrets(w: &mut Writer<'_>, s: &EpochSecrets) {
     }
 }
 
-fn load_secrets(r: &mut Reader<'_>) -> Result<EpochSecrets> {
+fn load_secrets(r: &mut Reader<'_>, hash_len: usize) -> Result<EpochSecrets> {
     let mut s = EpochSecrets::empty();
     for x in [
         &mut s.sender_data_secret,
@@ -186,7 +200,7 @@ fn load_secrets(r: &mut Reader<'_>) -> Result<EpochSecrets> {
         &mut s.resumption_psk,
         &mut s.init_secret,
     ] {
-        *x = Secret::from_slice(r.vec_bytes()?)?;
+        *x = Secret::from_slice(exact(r.vec_bytes()?, hash_len, "epoch secret")?)?;
     }
     Ok(s)
 }
@@ -243,7 +257,7 @@ where
     pub fn saved_len(&self) -> usize {
         let mut w = Writer::counter();
         self.write_state(&mut w);
-        w.len()
+        w.len() + S::HASH_LEN
     }
 
     /// Saves the whole state into `out`; returns the proof that releases
@@ -314,9 +328,16 @@ where
     /// # Ok::<(), Error>(())
     /// ```
     pub fn save(&self, out: &mut [u8]) -> Result<Saved> {
-        let mut w = Writer::new(out);
+        let needed = self.saved_len();
+        let (state, trailer) = out
+            .get_mut(..needed)
+            .ok_or(Error::BufferTooSmall { needed })?
+            .split_at_mut(needed - S::HASH_LEN);
+        let mut w = Writer::new(state);
         self.write_state(&mut w);
-        let len = w.finish()?;
+        w.finish()?;
+        trailer.copy_from_slice(crate::crypto::hash_encoded(&self.suite, |w| w.put(state)).as_slice());
+        let len = needed;
         Ok(Saved {
             owner: self.owner(),
             version: self.version,
@@ -326,16 +347,93 @@ where
 
     /// Restores a state saved by [`Group::save`] with the same capacities
     /// and suite. The configuration is this group's. On error the group is
-    /// left empty.
+    /// left empty, and an empty group saves as it did before.
+    ///
+    /// What is checked: the suite's hash that ends the saved bytes (a bit
+    /// flipped in flash is [`Error::CorruptState`]), then that the state is
+    /// one a group can be in (indices inside the tree, this member's leaf
+    /// and signature key matching, secrets and keys of the suite's lengths,
+    /// counters that can still advance, past epochs before the current
+    /// one). The hash is no defence against someone who can write the
+    /// flash: that needs a key (the `mls-std` storage encrypts and
+    /// authenticates its records).
     /// See [`Group::save`] for an example.
     pub fn restore(&mut self, saved: &[u8]) -> Result<()> {
-        let r = self.read_state(&mut Reader::new(saved));
+        let version = self.version;
+        let r = self.read_checked(saved);
         if r.is_err() {
             self.tree.clear();
             self.pending = None;
             self.status = Status::Empty;
+            self.version = version;
         }
         r
+    }
+
+    fn read_checked(&mut self, saved: &[u8]) -> Result<()> {
+        let split = saved.len().checked_sub(S::HASH_LEN).ok_or(Error::Truncated)?;
+        let (state, trailer) = saved.split_at(split);
+        let hash = crate::crypto::hash_encoded(&self.suite, |w| w.put(state));
+        if !bool::from(subtle::ConstantTimeEq::ct_eq(hash.as_slice(), trailer)) {
+            return Err(corrupt("integrity hash"));
+        }
+        self.read_state(&mut Reader::new(state))?;
+        self.check_restored()
+    }
+
+    /// The state just read is one a group can be in.
+    fn check_restored(&mut self) -> Result<()> {
+        if self.version == u64::MAX {
+            return Err(corrupt("save counter at its maximum"));
+        }
+        if self.status == Status::Empty {
+            return Ok(());
+        }
+        let width = self.tree.width();
+        if self.own >= width {
+            return Err(corrupt("own leaf outside the tree"));
+        }
+        let hashes = [
+            &self.confirmed_transcript_hash,
+            &self.interim_transcript_hash,
+            &self.confirmation_tag,
+        ];
+        if hashes.iter().any(|h| exact(h.as_slice(), S::HASH_LEN, "").is_err()) {
+            return Err(corrupt("transcript hash length"));
+        }
+        // A pending commit's keys are for the tree it makes, which may be wider.
+        let keys_fit = |k: &PathKeys, width| k.leaf() == self.own && k.fit(width, S::KEM_PRIVATE_KEY_LEN);
+        if !keys_fit(&self.keys, width) || self.pending.as_ref().is_some_and(|p| !keys_fit(&p.keys, 1 << 31)) {
+            return Err(corrupt("path keys"));
+        }
+        let update_key = self.pending_update.as_slice().len();
+        if update_key != 0 && update_key != S::KEM_PRIVATE_KEY_LEN {
+            return Err(corrupt("pending update key"));
+        }
+        if let Some(p) = &self.pending
+            && (p.confirmation_tag.as_slice().len() != S::HASH_LEN
+                || p.commit_secret.as_slice().len() != S::HASH_LEN
+                || p.key().is_some_and(|k| k.key.as_slice().len() != S::AEAD_KEY_LEN))
+        {
+            return Err(corrupt("pending commit"));
+        }
+        for past in &self.past {
+            if let Some(e) = past.epoch {
+                let context = crate::group_context::GroupContext::decode_exact(&past.context)?;
+                if e >= self.epoch || context.epoch != e || context.group_id != self.group_id.as_slice() {
+                    return Err(corrupt("past epoch"));
+                }
+            }
+        }
+        if self.status == Status::Active {
+            // This member's leaf is in the tree, under its own signature key.
+            let leaf = self.tree.leaf(self.own).ok_or(corrupt("own leaf blank"))?;
+            let public = self.suite.signature_public_key(self.signature_key.as_slice())?;
+            if public.as_slice() != leaf.signature_key || self.keys.leaf_key().len() != S::KEM_PRIVATE_KEY_LEN {
+                return Err(corrupt("own keys"));
+            }
+        }
+        Ok(())
     }
 
     fn read_state(&mut self, r: &mut Reader<'_>) -> Result<()> {
@@ -376,16 +474,16 @@ where
         self.own = r.u32()?;
         self.keys = PathKeys::load(r)?;
         self.signature_key = SignaturePrivateKey::from_slice(r.vec_bytes()?)?;
-        self.secrets = load_secrets(r)?;
-        self.secret_tree.load(r)?;
+        self.secrets = load_secrets(r, S::HASH_LEN)?;
+        self.secret_tree.load(r, S::HASH_LEN)?;
         for past in self.past.iter_mut() {
             past.epoch = None;
             if r.presence()? {
                 past.epoch = Some(r.u64()?);
                 past.context = Buf::from_slice(r.vec_bytes()?)?;
-                past.sender_data_secret = Secret::from_slice(r.vec_bytes()?)?;
-                past.resumption_psk = Secret::from_slice(r.vec_bytes()?)?;
-                past.secret_tree.load(r)?;
+                past.sender_data_secret = Secret::from_slice(exact(r.vec_bytes()?, S::HASH_LEN, "past secret")?)?;
+                past.resumption_psk = Secret::from_slice(exact(r.vec_bytes()?, S::HASH_LEN, "past secret")?)?;
+                past.secret_tree.load(r, S::HASH_LEN)?;
             }
         }
         self.proposals.set_bytes(r.vec_bytes()?)?;

@@ -461,7 +461,7 @@ where
         let view = applied.stage.view(&self.tree);
         let tree_hash = view.hash_of(&self.suite, view.root());
         let n_leaves = view.width();
-        let gc = self.next_context(&tree_hash, new_exts_list);
+        let gc = self.next_context(&tree_hash, new_exts_list)?;
         if let Some(path) = &commit.path {
             if own {
                 let pending = self.pending.as_ref().ok_or(Error::Malformed {
@@ -569,7 +569,12 @@ where
     /// Keeps the current epoch's read keys, and `context`, its encoded
     /// GroupContext, in the past-epoch ring.
     fn retire_epoch(&mut self, context: crate::codec::Buf<{ super::MAX_GROUP_CONTEXT_LEN }>) {
-        let oldest = (0..P).min_by_key(|&i| self.past.get(i).and_then(|p| p.epoch).map_or(0, |e| e + 1));
+        let oldest = (0..P).min_by_key(|&i| {
+            self.past
+                .get(i)
+                .and_then(|p| p.epoch)
+                .map_or(0, |e| e.saturating_add(1))
+        });
         if let Some(past) = oldest.and_then(|slot| self.past.get_mut(slot)) {
             past.epoch = Some(self.epoch);
             past.sender_data_secret = self.secrets.sender_data_secret.clone();
@@ -594,11 +599,12 @@ where
             mut secrets,
             ..
         } = next;
+        let epoch = self.epoch.checked_add(1).ok_or(Error::EpochsExhausted)?;
         let config: SecretTreeConfig = self.config.secret_tree;
         self.secret_tree
             .reset(&self.suite, secrets.encryption_secret.as_slice(), n_leaves, config)?;
         secrets.encryption_secret = Secret::empty();
-        self.epoch += 1;
+        self.epoch = epoch;
         self.extensions = extensions;
         self.confirmed_transcript_hash = confirmed;
         self.interim_transcript_hash = interim;

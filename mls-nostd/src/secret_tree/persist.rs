@@ -13,11 +13,8 @@ fn write_ratchet(w: &mut Writer<'_>, r: &Ratchet) {
     w.vec_bytes(r.secret.as_slice());
 }
 
-fn read_ratchet(r: &mut Reader<'_>) -> Result<Ratchet> {
-    Ok(Ratchet {
-        next: r.u32()?,
-        secret: Secret::from_slice(r.vec_bytes()?)?,
-    })
+fn corrupt(reason: &'static str) -> Error {
+    Error::CorruptState { reason }
 }
 
 fn kind_value(k: ContentKind) -> u8 {
@@ -60,41 +57,70 @@ impl<M: Memory, const SKIPPED: usize> SecretTree<M, SKIPPED> {
         });
     }
 
-    /// Reads a state written by [`Self::save`] into this tree. On error the
-    /// tree is left empty.
-    pub fn load(&mut self, r: &mut Reader<'_>) -> Result<()> {
-        let result = self.load_inner(r);
+    /// Reads a state written by [`Self::save`] into this tree, checking
+    /// that it is one a tree could be in: secrets of `hash_len` bytes (the
+    /// suite's `KDF.Nh`), nodes within the tree, skipped keys of its
+    /// leaves. On error the tree is left empty.
+    pub fn load(&mut self, r: &mut Reader<'_>, hash_len: usize) -> Result<()> {
+        let result = self.load_inner(r, hash_len);
         if result.is_err() {
             self.clear();
         }
         result
     }
 
-    fn load_inner(&mut self, r: &mut Reader<'_>) -> Result<()> {
+    fn load_inner(&mut self, r: &mut Reader<'_>, hash_len: usize) -> Result<()> {
         let n_leaves = r.u32()?;
         if n_leaves > 1 << 16 || !self.slots.grow(n_leaves as usize, Slot::Empty) {
             return Err(Error::CapacityExceeded {
                 what: "secret tree leaves",
             });
         }
+        let width = n_leaves.max(1).next_power_of_two();
         self.n_leaves = n_leaves;
         self.height = r.u8()?;
+        if n_leaves == 0 || u32::from(self.height) != width.trailing_zeros() {
+            return Err(corrupt("secret tree height"));
+        }
         self.config = SecretTreeConfig {
             max_forward_distance: r.u32()?,
             max_generation: r.u32()?,
         };
         self.slots.as_mut_slice().iter_mut().for_each(|s| *s = Slot::Empty);
         self.slots.shrink(n_leaves as usize);
-        for slot in self.slots.as_mut_slice().iter_mut().take(n_leaves as usize) {
+        let secret = |r: &mut Reader<'_>, may_be_empty: bool| {
+            let s = r.vec_bytes()?;
+            if s.len() == hash_len || (may_be_empty && s.is_empty()) {
+                Secret::from_slice(s)
+            } else {
+                Err(corrupt("secret tree secret length"))
+            }
+        };
+        let ratchet = |r: &mut Reader<'_>| {
+            Ok::<_, Error>(Ratchet {
+                next: r.u32()?,
+                // Empty once the ratchet is used up.
+                secret: secret(r, true)?,
+            })
+        };
+        let height = self.height;
+        for (i, slot) in self.slots.as_mut_slice().iter_mut().take(n_leaves as usize).enumerate() {
             *slot = match r.u8()? {
                 0 => Slot::Empty,
-                1 => Slot::Node {
-                    level: r.u8()?,
-                    secret: Secret::from_slice(r.vec_bytes()?)?,
-                },
+                1 => {
+                    // A node covers 2^level leaves starting at this one.
+                    let level = r.u8()?;
+                    if level > height || i % (1usize << level) != 0 {
+                        return Err(corrupt("secret tree node"));
+                    }
+                    Slot::Node {
+                        level,
+                        secret: secret(r, false)?,
+                    }
+                }
                 2 => Slot::Ratchets {
-                    handshake: read_ratchet(r)?,
-                    application: read_ratchet(r)?,
+                    handshake: ratchet(r)?,
+                    application: ratchet(r)?,
                 },
                 v => {
                     return Err(Error::UnknownValue {
@@ -108,6 +134,9 @@ impl<M: Memory, const SKIPPED: usize> SecretTree<M, SKIPPED> {
         let mut entries = r.vec()?;
         while !entries.is_empty() {
             let leaf = entries.u32()?;
+            if leaf >= n_leaves {
+                return Err(corrupt("skipped key of a leaf outside the secret tree"));
+            }
             let kind = match entries.u8()? {
                 0 => ContentKind::Handshake,
                 1 => ContentKind::Application,

@@ -130,6 +130,17 @@ impl PathKeys {
 }
 
 impl PathKeys {
+    /// Whether these keys could be a member's in a tree of `width` leaves:
+    /// its leaf inside, keys of `key_len` bytes, none above the root.
+    pub fn fit(&self, width: u32, key_len: usize) -> bool {
+        let depth = width.max(1).trailing_zeros() as usize;
+        let ok = |k: &HpkePrivateKey| k.is_empty() || k.as_slice().len() == key_len;
+        self.leaf < width
+            && ok(&self.leaf_key)
+            && self.nodes.iter().all(ok)
+            && self.nodes.iter().skip(depth).all(HpkePrivateKey::is_empty)
+    }
+
     /// Writes the keys, for persistence.
     pub fn save(&self, w: &mut crate::codec::Writer<'_>) {
         w.u32(self.leaf);
