@@ -5,7 +5,7 @@
 
 use crate::codec::{Decode, Encode, List, Reader, Writer};
 use crate::credential::Credential;
-use crate::error::Result;
+use crate::error::{Error, Result};
 
 /// Extension type values from the IANA registry (§17.3).
 pub mod extension_type {
@@ -54,6 +54,20 @@ impl Encode for Extension<'_> {
 
 /// `Extension extensions<V>`.
 pub type Extensions<'a> = List<'a, Extension<'a>>;
+
+/// Reads an `Extension extensions<V>` field: "Any field containing a list
+/// of extensions MUST NOT have more than one extension of any given type"
+/// (§13.4), so a repeated type is refused here, for every structure.
+pub fn decode_list<'a>(r: &mut Reader<'a>) -> Result<Extensions<'a>> {
+    let list = Extensions::decode(r)?;
+    if types_are_unique(&list) {
+        Ok(list)
+    } else {
+        Err(Error::Malformed {
+            reason: "an extension type appears twice (§13.4)",
+        })
+    }
+}
 
 /// The data of the first extension of type `t`, if any.
 pub fn find<'a>(exts: &Extensions<'a>, t: u16) -> Option<&'a [u8]> {

@@ -51,7 +51,7 @@ impl<'a> Decode<'a> for GroupContext<'a> {
             epoch: r.u64()?,
             tree_hash: r.vec_bytes()?,
             confirmed_transcript_hash: r.vec_bytes()?,
-            extensions: List::decode(r)?,
+            extensions: crate::extension::decode_list(r)?,
         })
     }
 }

@@ -1,6 +1,6 @@
 //! KeyPackages (RFC 9420 §10).
 
-use crate::codec::{Decode, Encode, List, Reader, Writer};
+use crate::codec::{Decode, Encode, Reader, Writer};
 use crate::crypto::{CipherSuite, HashOutput, labels};
 use crate::error::{Error, Result};
 use crate::extension::Extensions;
@@ -69,7 +69,7 @@ impl<'a> Decode<'a> for KeyPackage<'a> {
                 r.u16()?,
                 r.vec_bytes()?,
                 LeafNode::decode(r)?,
-                List::decode(r)?,
+                crate::extension::decode_list(r)?,
             ))
         })?;
         Ok(KeyPackage {

@@ -1,6 +1,6 @@
 //! Proposals (RFC 9420 §12.1).
 
-use crate::codec::{Decode, Encode, List, Reader, Writer};
+use crate::codec::{Decode, Encode, Reader, Writer};
 use crate::error::{Error, Result};
 use crate::extension::Extensions;
 use crate::key_package::KeyPackage;
@@ -49,7 +49,7 @@ impl<'a> Decode<'a> for ReInit<'a> {
             group_id: r.vec_bytes()?,
             version: r.u16()?,
             cipher_suite: r.u16()?,
-            extensions: List::decode(r)?,
+            extensions: crate::extension::decode_list(r)?,
         })
     }
 }
@@ -138,7 +138,7 @@ impl<'a> Proposal<'a> {
                 kem_output: r.vec_bytes()?,
             },
             GROUP_CONTEXT_EXTENSIONS => Proposal::GroupContextExtensions {
-                extensions: List::decode(r)?,
+                extensions: crate::extension::decode_list(r)?,
             },
             _ => {
                 return Err(Error::UnknownValue {

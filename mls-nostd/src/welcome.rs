@@ -130,8 +130,10 @@ impl GroupInfo<'_> {
 
 impl<'a> Decode<'a> for GroupInfo<'a> {
     fn decode(r: &mut Reader<'a>) -> Result<Self> {
-        let ((group_context, extensions, confirmation_tag, signer), signed_bytes) =
-            r.with_bytes(|r| Ok((GroupContext::decode(r)?, List::decode(r)?, r.vec_bytes()?, r.u32()?)))?;
+        let ((group_context, extensions, confirmation_tag, signer), signed_bytes) = r.with_bytes(|r| {
+            let gc = GroupContext::decode(r)?;
+            Ok((gc, crate::extension::decode_list(r)?, r.vec_bytes()?, r.u32()?))
+        })?;
         Ok(GroupInfo {
             group_context,
             extensions,

@@ -244,7 +244,7 @@ impl<'a> LeafNode<'a> {
                     Credential::decode(r)?,
                     Capabilities::decode(r)?,
                     LeafNodeSource::decode(r)?,
-                    List::decode(r)?,
+                    crate::extension::decode_list(r)?,
                 ))
             })?;
         Ok(LeafNode {
