@@ -7,6 +7,7 @@
 //! cargo xtask tree-size             memory of a ratchet tree at 16 to 256 members
 //! cargo xtask bench [--quick] ...    mls-nostd and mls-std next to OpenMLS and mls-rs
 //! cargo xtask bench-check [--update] mls-nostd's instruction counts against a baseline
+//! cargo xtask fuzz [TARGET] [SECONDS] a fuzzing campaign (fuzz/, nightly, cargo-fuzz)
 //! ```
 //!
 //! `cargo xtask` is an alias (in `.cargo/config.toml`) for
@@ -20,12 +21,14 @@
 //! - [`size`]: the size report;
 //! - [`members`]: the firmware group members, their size table and budget;
 //! - [`bench`]: the side-by-side benchmark and its instruction-count check;
+//! - [`fuzz`]: the fuzz targets' campaigns and smoke step;
 //! - [`cmd`]: running commands.
 
 mod bench;
 mod cmd;
 mod features;
 mod firmware;
+mod fuzz;
 mod install;
 mod members;
 mod size;
@@ -55,6 +58,11 @@ tasks:
   bench-check [--update]
                        mls-nostd's instruction counts (callgrind, suite 1, N 10 and 50) against
                        tests/bench/baseline.txt; fails past 1.10x (--update rewrites it)
+  fuzz [TARGET|all] [SECONDS]
+                       installs nightly and cargo-fuzz if missing, builds fuzz/ and runs each
+                       target (default all: decode, receive, join, restore, client,
+                       differential) for SECONDS (default 600), two at a time; new inputs go
+                       to target/fuzz/corpus/TARGET, crashes to target/fuzz/
   help                 print this";
 
 fn main() -> ExitCode {
@@ -86,6 +94,7 @@ fn main() -> ExitCode {
         },
         ["bench", rest @ ..] => report(bench::bench(rest)),
         ["bench-check", rest @ ..] => report(bench::check(rest)),
+        ["fuzz", rest @ ..] => report(fuzz::campaign(rest)),
         ["help" | "-h" | "--help"] => {
             println!("{USAGE}");
             ExitCode::SUCCESS

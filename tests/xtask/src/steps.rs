@@ -6,7 +6,7 @@
 //! critical-section features clash), so the firmware is always built with
 //! `-p`.
 
-use crate::{bench, cmd, features, firmware, install, members, size};
+use crate::{bench, cmd, features, firmware, fuzz, install, members, size};
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
@@ -66,6 +66,10 @@ fn steps() -> Vec<Step> {
         step(
             "instruction counts within 10% of tests/bench/baseline.txt (bench-check, callgrind)",
             || bench::check(&[]),
+        ),
+        step(
+            "fuzz targets: build, then each for 30 s on the committed corpus (nightly, cargo-fuzz)",
+            fuzz::smoke,
         ),
     ];
     for (package, target) in [
