@@ -113,7 +113,10 @@ fn finish(mut run: Run) -> Result<String, String> {
         .rev()
         .find(|l| l.starts_with('#') && l.contains(" cov: "))
         .and_then(|l| l.split_once(" cov: "))
-        .map(|(_, rest)| rest.split(" corp:").next().unwrap_or(rest).to_string())
+        .map(|(_, rest)| {
+            let rest = rest.split(" corp:").next().unwrap_or(rest);
+            rest.replace(" ft: ", ", ft ")
+        })
         .unwrap_or_else(|| "?".to_string());
     let summary = format!(
         "| {} | {:.0} s | {} | {} | {} |",
@@ -141,7 +144,7 @@ fn finish(mut run: Run) -> Result<String, String> {
 
 /// Runs `targets` for `seconds` each, two at a time (one per core).
 fn run_all(targets: &[&'static str], seconds: u64, work: impl Fn(&str) -> PathBuf) -> Result<(), String> {
-    let mut lines = vec!["| target | time | executions | exec/s | coverage (cov, ft) |".to_string()];
+    let mut lines = vec!["| target | time | executions | exec/s | coverage: cov, ft |".to_string()];
     lines.push("|---|---:|---:|---:|---|".to_string());
     let mut errors = Vec::new();
     for pair in targets.chunks(2) {
