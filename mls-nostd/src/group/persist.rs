@@ -148,6 +148,9 @@ impl<T> Outgoing<T> {
 const MAGIC: &[u8] = b"mls-nostd group";
 /// 2: the state ends with the suite's hash of everything before it.
 const FORMAT: u8 = 2;
+/// 1: the same fields without the hash (saved before format 2). Still
+/// restored, with every consistency check, so that an update keeps groups.
+const FORMAT_1: u8 = 1;
 
 fn corrupt(reason: &'static str) -> Error {
     Error::CorruptState { reason }
@@ -371,12 +374,18 @@ where
     }
 
     fn read_checked(&mut self, saved: &[u8]) -> Result<()> {
-        let split = saved.len().checked_sub(S::HASH_LEN).ok_or(Error::Truncated)?;
-        let (state, trailer) = saved.split_at(split);
-        let hash = crate::crypto::hash_encoded(&self.suite, |w| w.put(state));
-        if !bool::from(subtle::ConstantTimeEq::ct_eq(hash.as_slice(), trailer)) {
-            return Err(corrupt("integrity hash"));
-        }
+        // The format byte follows the magic and its one-byte length.
+        let state = if saved.get(1 + MAGIC.len()) == Some(&FORMAT_1) {
+            saved
+        } else {
+            let split = saved.len().checked_sub(S::HASH_LEN).ok_or(Error::Truncated)?;
+            let (state, trailer) = saved.split_at(split);
+            let hash = crate::crypto::hash_encoded(&self.suite, |w| w.put(state));
+            if !bool::from(subtle::ConstantTimeEq::ct_eq(hash.as_slice(), trailer)) {
+                return Err(corrupt("integrity hash"));
+            }
+            state
+        };
         self.read_state(&mut Reader::new(state))?;
         self.check_restored()
     }
@@ -437,7 +446,7 @@ where
     }
 
     fn read_state(&mut self, r: &mut Reader<'_>) -> Result<()> {
-        if r.vec_bytes()? != MAGIC || r.u8()? != FORMAT {
+        if r.vec_bytes()? != MAGIC || !matches!(r.u8()?, FORMAT | FORMAT_1) {
             return Err(Error::Malformed {
                 reason: "not a saved group",
             });
