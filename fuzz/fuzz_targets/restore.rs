@@ -30,7 +30,10 @@ fuzz_target!(|input: &[u8]| {
     if r.is_err() {
         return;
     }
-    assert!(save(&g) == saved, "a restored state saves differently");
+    // A format-1 state (no hash) is read, and saved back in format 2.
+    if saved.get(16) != Some(&1) {
+        assert!(save(&g) == saved, "a restored state saves differently");
+    }
     let mut rng = mls_fuzz_fixture::rng();
     let mut out = vec![0u8; 1 << 16];
     let before = save(&g);
