@@ -331,16 +331,22 @@ where
     /// # Ok::<(), Error>(())
     /// ```
     pub fn save(&self, out: &mut [u8]) -> Result<Saved> {
-        let needed = self.saved_len();
-        let (state, trailer) = out
-            .get_mut(..needed)
-            .ok_or(Error::BufferTooSmall { needed })?
-            .split_at_mut(needed - S::HASH_LEN);
-        let mut w = Writer::new(state);
+        // One pass: the state, then its hash behind it.
+        let room = out.len().saturating_sub(S::HASH_LEN);
+        let mut w = Writer::new(out.get_mut(..room).unwrap_or_default());
         self.write_state(&mut w);
-        w.finish()?;
-        trailer.copy_from_slice(crate::crypto::hash_encoded(&self.suite, |w| w.put(state)).as_slice());
-        let len = needed;
+        let n = w.finish().map_err(|e| match e {
+            Error::BufferTooSmall { needed } => Error::BufferTooSmall {
+                needed: needed + S::HASH_LEN,
+            },
+            e => e,
+        })?;
+        let (state, rest) = out.split_at_mut(n);
+        let hash = crate::crypto::hash_encoded(&self.suite, |w| w.put(state));
+        rest.get_mut(..S::HASH_LEN)
+            .ok_or(Error::Truncated)?
+            .copy_from_slice(hash.as_slice());
+        let len = n + S::HASH_LEN;
         Ok(Saved {
             owner: self.owner(),
             version: self.version,
@@ -407,7 +413,10 @@ where
             &self.interim_transcript_hash,
             &self.confirmation_tag,
         ];
-        if hashes.iter().any(|h| exact(h.as_slice(), S::HASH_LEN, "").is_err()) {
+        if hashes
+            .iter()
+            .any(|h| exact(h.as_slice(), S::HASH_LEN, "transcript hash length").is_err())
+        {
             return Err(corrupt("transcript hash length"));
         }
         // A pending commit's keys are for the tree it makes, which may be wider.
